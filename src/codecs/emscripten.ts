@@ -1,0 +1,37 @@
+/**
+ * Slots for the Emscripten-built codecs of jSquash (MozJPEG, libwebp). Their factories accept an
+ * `instantiateWasm` hook, which we use to hand over our compiled module: no fetch, no filesystem,
+ * and calling the factory again yields a fresh instance after a trap.
+ * Note: on Node and Workers these factories define `globalThis.ImageData` when it is missing,
+ * because their C++ side constructs ImageData objects; our code reads only `data/width/height`.
+ */
+import { WasmSlot, type WasmSource } from './wasm-slot.js';
+
+export interface EmscriptenImage {
+  data: Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
+type Factory<T> = (options: Record<string, unknown>) => Promise<T>;
+
+export function emscriptenSlot<T>(name: string, wasm: WasmSource, factory: Factory<T>): WasmSlot<T> {
+  return new WasmSlot(name, wasm, (module) =>
+    factory({
+      noInitialRun: true,
+      instantiateWasm(imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance) => void) {
+        const instance = new WebAssembly.Instance(module, imports);
+        receive(instance);
+        return instance.exports;
+      },
+    }),
+  );
+}
+
+/** A byte view of a decoded image, checked against its claimed size. */
+export function toRawImage(image: EmscriptenImage | null | undefined, codec: string) {
+  if (!image || image.data.length !== image.width * image.height * 4)
+    throw new Error(`${codec} decode failed`);
+  const { data, width, height } = image;
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width, height };
+}

@@ -1,0 +1,52 @@
+/**
+ * The codec registry: which decoder reads which input and which encoder writes which output. Nothing
+ * is instantiated until a request needs it.
+ */
+import type { InputFormat, OutputFormat } from '../core/options.js';
+import { jpegDecoder, jpegDecoderSlot, jpegEncoder, jpegEncoderSlot } from './jpeg.js';
+import { pngDecoder, pngEncoder, pngSlot } from './png.js';
+import { resizeSlot } from './resize.js';
+import type { Decoder, Encoder } from './types.js';
+import type { WasmSource } from './wasm-slot.js';
+import { webpDecoder, webpDecoderSlot, webpEncoder, webpEncoderSlot } from './webp.js';
+
+export { resize } from './resize.js';
+export type { Decoder, EncodeOptions, Encoder, RawImage } from './types.js';
+
+const DECODERS: Partial<Record<InputFormat, Decoder>> = {
+  jpeg: jpegDecoder,
+  png: pngDecoder,
+  webp: webpDecoder,
+};
+const ENCODERS: Partial<Record<OutputFormat, Encoder>> = {
+  jpeg: jpegEncoder,
+  png: pngEncoder,
+  webp: webpEncoder,
+};
+
+export function decoderFor(format: InputFormat): Decoder | undefined {
+  return DECODERS[format];
+}
+
+export function encoderFor(format: OutputFormat): Encoder | undefined {
+  return ENCODERS[format];
+}
+
+const SLOTS = {
+  'jpeg-decoder': jpegDecoderSlot,
+  'jpeg-encoder': jpegEncoderSlot,
+  png: pngSlot,
+  'webp-decoder': webpDecoderSlot,
+  'webp-encoder': webpEncoderSlot,
+  resize: resizeSlot,
+} as const;
+
+export type WasmModuleName = keyof typeof SLOTS;
+
+/**
+ * Hands over WebAssembly for one module: a `WebAssembly.Module` compiled by the host (Workers,
+ * Lambda snapshots) or bytes. Optional: every module is embedded and compiled on first use.
+ */
+export function initWasm(name: WasmModuleName, source: WasmSource): Promise<void> {
+  return SLOTS[name].init(source);
+}

@@ -1,0 +1,76 @@
+/**
+ * One lazily initialised WebAssembly module and its current instance. Compilation happens once per
+ * source and is memoised; a failed compile or instantiation is not cached, so the next call retries;
+ * an instance that threw (a trap, an allocation failure) is discarded and the next call gets a fresh
+ * one, because a trapped module's memory and stack can no longer be trusted.
+ */
+import { type ErrorCode, ResizerError } from '../core/errors.js';
+
+export type WasmSource = WebAssembly.Module | Uint8Array<ArrayBuffer> | ArrayBuffer;
+
+export class WasmSlot<T> {
+  #source: WasmSource;
+  #module: Promise<WebAssembly.Module> | undefined;
+  #instance: Promise<T> | undefined;
+
+  constructor(
+    readonly name: string,
+    source: WasmSource,
+    private readonly instantiate: (module: WebAssembly.Module) => Promise<T> | T,
+  ) {
+    this.#source = source;
+  }
+
+  /** Replaces the module source (a host-compiled WebAssembly.Module, or bytes) and drops the instance. */
+  init(source: WasmSource): Promise<void> {
+    this.#source = source;
+    this.#module = undefined;
+    this.#instance = undefined;
+    return this.get().then(() => undefined);
+  }
+
+  get(): Promise<T> {
+    this.#instance ??= this.#create().catch((error: unknown) => {
+      this.#instance = undefined;
+      throw new ResizerError('codec-failure', `Could not initialise the ${this.name} module`, {
+        cause: error,
+      });
+    });
+    return this.#instance;
+  }
+
+  /** Drops the current instance; the compiled module is kept. */
+  discard(): void {
+    this.#instance = undefined;
+  }
+
+  /**
+   * Runs `fn` against the instance. A ResizerError thrown by `fn` passes through (the codec reported
+   * a clean failure); anything else means the instance is suspect: it is discarded and the failure
+   * becomes a ResizerError with `failureCode`.
+   */
+  async use<R>(failureCode: ErrorCode, fn: (api: T) => R | Promise<R>): Promise<R> {
+    const api = await this.get();
+    try {
+      return await fn(api);
+    } catch (error) {
+      if (error instanceof ResizerError) throw error;
+      this.discard();
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ResizerError(failureCode, `${this.name} failed: ${reason}`, { cause: error });
+    }
+  }
+
+  async #create(): Promise<T> {
+    this.#module ??= compile(this.#source).catch((error: unknown) => {
+      this.#module = undefined;
+      throw error;
+    });
+    return this.instantiate(await this.#module);
+  }
+}
+
+function compile(source: WasmSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return Promise.resolve(source);
+  return WebAssembly.compile(source);
+}

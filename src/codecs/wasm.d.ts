@@ -1,0 +1,17 @@
+// WebAssembly binaries are embedded as bytes: esbuild's `binary` loader in builds, a small Vite
+// plugin in tests (vitest.config.ts).
+declare module '*.wasm' {
+  const bytes: Uint8Array;
+  export default bytes;
+}
+
+// These two ship a wasm-bindgen `.wasm.d.ts` describing the instance's exports, which would shadow
+// the wildcard above; name them explicitly.
+declare module '@jsquash/png/codec/pkg/squoosh_png_bg.wasm' {
+  const bytes: Uint8Array;
+  export default bytes;
+}
+declare module '@jsquash/resize/lib/resize/pkg/squoosh_resize_bg.wasm' {
+  const bytes: Uint8Array;
+  export default bytes;
+}

@@ -1,0 +1,148 @@
+/**
+ * The pipeline: limits from the header, geometry, decode, resample, orient, crop or pad, encode.
+ * Orientation is applied after resampling (on the smaller image), so the resample targets the
+ * stored (unrotated) sides.
+ */
+import { decoderFor, encoderFor, resize } from '../codecs/index.js';
+import { type ConfigOverrides, type ResizerConfig, resolveConfig } from './config.js';
+import { ResizerError } from './errors.js';
+import { type GeometryPlan, planGeometry } from './geometry.js';
+import { chooseFormat } from './negotiate.js';
+import type { OutputFormat, TransformOptions } from './options.js';
+import { normalizeOptions } from './params.js';
+import { crop, flatten, isOpaque, orient, orientedSize, pad, type RawImage } from './pixels.js';
+import { type ImageInfo, probe } from './probe.js';
+
+export interface TransformContext {
+  /** The client's Accept header, for `format=auto` or no format. */
+  accept?: string | undefined;
+  /** Overrides of the default configuration. */
+  config?: ConfigOverrides | ResizerConfig;
+}
+
+export interface Timings {
+  decode: number;
+  resize: number;
+  encode: number;
+}
+
+export interface TransformResult {
+  data: Uint8Array;
+  format: OutputFormat;
+  width: number;
+  height: number;
+  /** The output format was chosen from Accept: responses must vary on it. */
+  negotiated: boolean;
+  /** Milliseconds per stage. */
+  timings: Timings;
+}
+
+export const MIME_TYPES: Record<OutputFormat, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  avif: 'image/avif',
+};
+
+/** Everything decided from the header and options, before any pixel is decoded. */
+export interface TransformPlan {
+  info: ImageInfo;
+  geometry: GeometryPlan;
+  format: OutputFormat;
+  negotiated: boolean;
+  quality: number;
+}
+
+export function planTransform(bytes: Uint8Array, options: TransformOptions, context: TransformContext = {}) {
+  const config = resolveConfig(context.config);
+  const { limits } = config;
+  if (bytes.byteLength > limits.maxInputBytes) {
+    throw new ResizerError(
+      'input-too-large',
+      `Input is ${bytes.byteLength} bytes, over the ${limits.maxInputBytes} limit`,
+    );
+  }
+  const request = normalizeOptions(options);
+  const info = probe(bytes);
+  if (info.format !== 'jpeg' && info.format !== 'png' && info.format !== 'webp') {
+    throw new ResizerError('unsupported-input', `${info.format.toUpperCase()} input is served as it is`);
+  }
+  if (info.animated)
+    throw new ResizerError('unsupported-input', `Animated ${info.format.toUpperCase()} is served as it is`);
+  if (info.format === 'jpeg' && info.components === 4) {
+    throw new ResizerError('unsupported-input', 'CMYK JPEG is served as it is');
+  }
+  if (info.width * info.height > limits.maxInputPixels) {
+    throw new ResizerError(
+      'too-many-pixels',
+      `Input is ${info.width}x${info.height}, over the ${limits.maxInputPixels} pixel limit`,
+    );
+  }
+  const geometry = planGeometry(orientedSize(info, info.orientation), request);
+  const { output } = geometry;
+  if (Math.max(output.width, output.height) > limits.maxOutputDimension) {
+    throw new ResizerError(
+      'output-too-large',
+      `Output ${output.width}x${output.height} exceeds the ${limits.maxOutputDimension} px limit`,
+    );
+  }
+  const { format, negotiated } = chooseFormat(request.format, info.format, context.accept, config.formats);
+  if (!encoderFor(format))
+    throw new ResizerError('format-disabled', `No encoder for ${format} in this build`);
+  const plan: TransformPlan = {
+    info,
+    geometry,
+    format,
+    negotiated,
+    quality: request.quality ?? config.defaultQuality,
+  };
+  return { plan, config };
+}
+
+export async function transform(
+  bytes: Uint8Array,
+  options: TransformOptions,
+  context: TransformContext = {},
+): Promise<TransformResult> {
+  const { plan, config } = planTransform(bytes, options, context);
+  const { info, geometry, format } = plan;
+  const timings: Timings = { decode: 0, resize: 0, encode: 0 };
+
+  let start = performance.now();
+  const decoder = decoderFor(info.format) as NonNullable<ReturnType<typeof decoderFor>>;
+  const decoded = await decoder.decode(bytes);
+  if (decoded.width !== info.width || decoded.height !== info.height) {
+    throw new ResizerError(
+      'corrupt-input',
+      `Header says ${info.width}x${info.height}, pixels are ${decoded.width}x${decoded.height}`,
+    );
+  }
+  timings.decode = performance.now() - start;
+
+  start = performance.now();
+  let image = await resample(decoded, geometry, info.orientation);
+  image = orient(image, info.orientation);
+  if (geometry.crop) image = crop(image, geometry.crop);
+  if (geometry.pad)
+    image = pad(image, geometry.pad, format === 'jpeg' ? [...config.background, 255] : [0, 0, 0, 0]);
+  if (format === 'jpeg' && info.hasAlpha && !isOpaque(image)) image = flatten(image, config.background);
+  timings.resize = performance.now() - start;
+
+  start = performance.now();
+  const encoder = encoderFor(format) as NonNullable<ReturnType<typeof encoderFor>>;
+  const data = await encoder.encode(image, { quality: plan.quality });
+  timings.encode = performance.now() - start;
+
+  return { data, format, width: image.width, height: image.height, negotiated: plan.negotiated, timings };
+}
+
+/** Resamples the stored image to the plan's size, expressed in stored (pre-orientation) sides. */
+function resample(
+  image: RawImage,
+  geometry: GeometryPlan,
+  orientation: number,
+): Promise<RawImage> | RawImage {
+  const target = orientedSize(geometry.resize, orientation);
+  if (target.width === image.width && target.height === image.height) return image;
+  return resize(image, target.width, target.height);
+}
