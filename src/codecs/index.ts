@@ -32,21 +32,29 @@ export function encoderFor(format: OutputFormat): Encoder | undefined {
   return ENCODERS[format];
 }
 
-const SLOTS = {
+const SLOTS: Record<string, { init(source: WasmSource): Promise<void> }> = {
   'jpeg-decoder': jpegDecoderSlot,
   'jpeg-encoder': jpegEncoderSlot,
   png: pngSlot,
   'webp-decoder': webpDecoderSlot,
   'webp-encoder': webpEncoderSlot,
   resize: resizeSlot,
-} as const;
+};
 
-export type WasmModuleName = keyof typeof SLOTS;
+export type WasmModuleName =
+  | 'jpeg-decoder'
+  | 'jpeg-encoder'
+  | 'png'
+  | 'webp-decoder'
+  | 'webp-encoder'
+  | 'resize';
 
 /**
  * Hands over WebAssembly for one module: a `WebAssembly.Module` compiled by the host (Workers,
  * Lambda snapshots) or bytes. Optional: every module is embedded and compiled on first use.
  */
 export function initWasm(name: WasmModuleName, source: WasmSource): Promise<void> {
-  return SLOTS[name].init(source);
+  const slot = SLOTS[name];
+  if (!slot) return Promise.reject(new TypeError(`Unknown WebAssembly module '${name}'`));
+  return slot.init(source);
 }

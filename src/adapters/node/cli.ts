@@ -1,0 +1,116 @@
+/**
+ * The command line: `resize`, `serve` (and `replay` for Lambda@Edge events). Failures print one line
+ * and exit non-zero: 2 for a usage error, 1 when the image cannot be produced.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_CONFIG } from '../../core/config.js';
+import { parseQuery } from '../../core/params.js';
+import { transform } from '../../core/transform.js';
+import { startServer } from './server.js';
+
+const USAGE = `Usage:
+  edge-resizer resize IN -o OUT [--width N] [--height N] [--fit F] [--format F] [--quality Q]
+  edge-resizer serve [DIR] [--port N] [--host H]`;
+
+class UsageError extends Error {}
+
+const EXTENSION_FORMATS: Record<string, string> = {
+  '.jpg': 'jpeg',
+  '.jpeg': 'jpeg',
+  '.png': 'png',
+  '.webp': 'webp',
+  '.avif': 'avif',
+};
+
+function parse(args: string[], options: Parameters<typeof parseArgs>[0]['options']) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    // Node's own messages run long; keep the part that names the option.
+    const message = error instanceof Error ? error.message : String(error);
+    const option = /'(-[^']*)'/.exec(message)?.[1];
+    throw new UsageError(
+      option ? `${message.split('.')[0]?.replace(/ '.*/, '').toLowerCase()} '${option}'` : message,
+    );
+  }
+}
+
+async function resizeCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, {
+    output: { type: 'string', short: 'o' },
+    width: { type: 'string' },
+    height: { type: 'string' },
+    fit: { type: 'string' },
+    format: { type: 'string' },
+    quality: { type: 'string' },
+  });
+  const [input, ...extra] = positionals;
+  const output = values.output;
+  if (!input || typeof output !== 'string' || extra.length > 0)
+    throw new UsageError('resize takes IN and -o OUT');
+
+  const query = new URLSearchParams();
+  for (const name of ['width', 'height', 'fit', 'format', 'quality'] as const) {
+    const value = values[name];
+    if (typeof value === 'string') query.set(name, value);
+  }
+  const inferred = EXTENSION_FORMATS[path.extname(output).toLowerCase()];
+  if (!query.has('format') && inferred) query.set('format', inferred);
+  const parsed = parseQuery(query);
+  if (parsed.kind === 'invalid') throw new UsageError(parsed.error.message);
+
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(input));
+  } catch (error) {
+    throw new Error(`cannot read ${input}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  const result = await transform(bytes, parsed.kind === 'transform' ? parsed.options : {});
+  await writeFile(output, result.data);
+  const { decode, resize, encode } = result.timings;
+  console.log(
+    `${output}: ${result.width}x${result.height} ${result.format}, ${(result.data.byteLength / 1024).toFixed(1)} KiB ` +
+      `(decode ${decode.toFixed(0)} ms, resize ${resize.toFixed(0)} ms, encode ${encode.toFixed(0)} ms)`,
+  );
+}
+
+async function serveCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { port: { type: 'string' }, host: { type: 'string' } });
+  const root = positionals[0] ?? '.';
+  const port = Number(values.port ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`invalid port '${values.port}'`);
+  const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
+  const server = await startServer({ root, port, host, config: DEFAULT_CONFIG });
+  const address = server.address();
+  const actual = typeof address === 'object' && address ? address.port : port;
+  console.log(
+    `edge-resizer serving ${path.resolve(root)} on http://${host === '127.0.0.1' ? 'localhost' : host}:${actual}`,
+  );
+}
+
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
+  resize: resizeCommand,
+  serve: serveCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  try {
+    if (!run) throw new UsageError(`unknown command '${command}'`);
+    await run(args);
+    return 0;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    // One line, never a stack trace: bad input is an answer, not a crash.
+    console.error(`edge-resizer: ${message}`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * What an HTTP-facing adapter answers, independent of its platform: either the original (with the
+ * reason it was not resized) or a generated image with its headers. Adapters add only what their
+ * platform owns (status line, Content-Length, body encoding).
+ */
+import type { ResizerConfig } from './config.js';
+import { type ErrorCode, isResizerError } from './errors.js';
+import type { ParsedQuery } from './params.js';
+import { MIME_TYPES, type TransformResult, transform } from './transform.js';
+
+/** Header naming why a response is the original rather than a resized image. */
+export const PASSTHROUGH_HEADER = 'x-resizer-passthrough';
+
+export type PassthroughReason = ErrorCode | 'internal-error';
+
+export type Outcome =
+  | { kind: 'original'; reason: PassthroughReason; detail: string }
+  | { kind: 'resized'; result: TransformResult; headers: Record<string, string> };
+
+export interface ResizeRequest {
+  query: ParsedQuery & { kind: 'transform' | 'invalid' };
+  accept?: string | undefined;
+  /** Cache-Control of the origin's response, kept when present. */
+  originCacheControl?: string | undefined;
+  /** Milliseconds spent fetching the original, for Server-Timing. */
+  fetchMs?: number;
+}
+
+export async function resizeOutcome(
+  original: Uint8Array,
+  request: ResizeRequest,
+  config: ResizerConfig,
+): Promise<Outcome> {
+  if (request.query.kind === 'invalid') return passthrough(request.query.error);
+  try {
+    const result = await transform(original, request.query.options, { accept: request.accept, config });
+    const cacheControl = request.originCacheControl || config.cacheControl;
+    return { kind: 'resized', result, headers: resizedHeaders(result, cacheControl, request.fetchMs ?? 0) };
+  } catch (error) {
+    return passthrough(error);
+  }
+}
+
+function passthrough(error: unknown): Outcome {
+  if (isResizerError(error)) return { kind: 'original', reason: error.code, detail: error.message };
+  return {
+    kind: 'original',
+    reason: 'internal-error',
+    detail: error instanceof Error ? error.message : String(error),
+  };
+}
+
+export function resizedHeaders(
+  result: TransformResult,
+  cacheControl: string,
+  fetchMs: number,
+): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': MIME_TYPES[result.format],
+    'cache-control': cacheControl,
+    'server-timing': serverTiming({ fetch: fetchMs, ...result.timings }),
+    'x-content-type-options': 'nosniff',
+  };
+  if (result.negotiated) headers.vary = 'Accept';
+  return headers;
+}
+
+export function serverTiming(stages: Record<string, number>): string {
+  return Object.entries(stages)
+    .map(([name, ms]) => `${name};dur=${ms.toFixed(1)}`)
+    .join(', ');
+}

@@ -1,0 +1,93 @@
+/**
+ * Test images made on the fly with sharp (a devDependency), and perceptual comparison: SSIM
+ * (ssim.js) and a 64-bit difference hash, as sharp's own golden tests compare images.
+ */
+import sharp from 'sharp';
+import { ssim } from 'ssim.js';
+
+export interface Decoded {
+  data: Uint8ClampedArray;
+  width: number;
+  height: number;
+  format: string | undefined;
+  channels: number;
+}
+
+/** Decodes any image to RGBA with sharp, without applying orientation. */
+export async function decode(bytes: Uint8Array): Promise<Decoded> {
+  const meta = await sharp(bytes).metadata();
+  const { data, info } = await sharp(bytes).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return {
+    data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength),
+    width: info.width,
+    height: info.height,
+    format: meta.format,
+    channels: meta.channels ?? 0,
+  };
+}
+
+/** Mean SSIM of two images of one size. */
+export async function similarity(a: Uint8Array, b: Uint8Array): Promise<number> {
+  const [x, y] = await Promise.all([decode(a), decode(b)]);
+  if (x.width !== y.width || x.height !== y.height) {
+    throw new Error(`size mismatch: ${x.width}x${x.height} vs ${y.width}x${y.height}`);
+  }
+  return ssim(x, y).mssim;
+}
+
+/** 64-bit difference hash of the image's luminance, as a bit string. */
+export async function dhash(bytes: Uint8Array): Promise<string> {
+  const grey = await sharp(bytes)
+    .flatten({ background: '#fff' })
+    .greyscale()
+    .resize(9, 8, { fit: 'fill' })
+    .raw()
+    .toBuffer();
+  let bits = '';
+  for (let y = 0; y < 8; y++) {
+    for (let x = 0; x < 8; x++)
+      bits += (grey[y * 9 + x] as number) < (grey[y * 9 + x + 1] as number) ? '1' : '0';
+  }
+  return bits;
+}
+
+export function hamming(a: string, b: string): number {
+  let distance = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) distance++;
+  return distance;
+}
+
+/** A deterministic, photo-like scene (gradients, shapes, grain) as an RGB sharp pipeline. */
+export function scene(width: number, height: number, seed = 1): sharp.Sharp {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+    <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#${(0x305070 + seed * 0x112233).toString(16).slice(-6)}"/><stop offset="1" stop-color="#f0c080"/></linearGradient></defs>
+    <rect width="100%" height="100%" fill="url(#g)"/>
+    <circle cx="${width * 0.3}" cy="${height * 0.4}" r="${Math.min(width, height) * 0.2}" fill="#c04040"/>
+    <rect x="${width * 0.55}" y="${height * 0.5}" width="${width * 0.3}" height="${height * 0.3}" fill="#2060a0" transform="rotate(12 ${width * 0.7} ${height * 0.65})"/>
+    <g stroke="#fff" stroke-width="${Math.max(1, width / 400)}">${Array.from({ length: 20 }, (_, i) => `<line x1="0" y1="${(i * height) / 20}" x2="${width}" y2="${((i + 3) * height) / 20}"/>`).join('')}</g>
+  </svg>`;
+  return sharp(Buffer.from(svg)).removeAlpha();
+}
+
+/** An upright test card whose quadrants have distinct colours: red, green / blue, yellow. */
+export function quadrants(width: number, height: number): sharp.Sharp {
+  const w = width / 2;
+  const h = height / 2;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+    <rect width="${w}" height="${h}" fill="#f00"/><rect x="${w}" width="${w}" height="${h}" fill="#0f0"/>
+    <rect y="${h}" width="${w}" height="${h}" fill="#00f"/><rect x="${w}" y="${h}" width="${w}" height="${h}" fill="#ff0"/>
+  </svg>`;
+  return sharp(Buffer.from(svg)).removeAlpha();
+}
+
+/** RGB at a fractional position of a decoded image. */
+export function colourAt(image: Decoded, fx: number, fy: number): [number, number, number] {
+  const x = Math.min(image.width - 1, Math.floor(fx * image.width));
+  const y = Math.min(image.height - 1, Math.floor(fy * image.height));
+  const i = (y * image.width + x) * 4;
+  return [image.data[i] as number, image.data[i + 1] as number, image.data[i + 2] as number];
+}
+
+export async function toBytes(pipeline: sharp.Sharp): Promise<Uint8Array> {
+  return new Uint8Array(await pipeline.toBuffer());
+}
