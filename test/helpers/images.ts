@@ -2,7 +2,7 @@
  * Test images made on the fly with sharp (a devDependency), and perceptual comparison: SSIM
  * (ssim.js) and a 64-bit difference hash, as sharp's own golden tests compare images.
  */
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { ssim } from 'ssim.js';
 
 export interface Decoded {
@@ -58,7 +58,7 @@ export function hamming(a: string, b: string): number {
 }
 
 /** A deterministic, photo-like scene (gradients, shapes, grain) as an RGB sharp pipeline. */
-export function scene(width: number, height: number, seed = 1): sharp.Sharp {
+export function scene(width: number, height: number, seed = 1): Sharp {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
     <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#${(0x305070 + seed * 0x112233).toString(16).slice(-6)}"/><stop offset="1" stop-color="#f0c080"/></linearGradient></defs>
     <rect width="100%" height="100%" fill="url(#g)"/>
@@ -70,7 +70,7 @@ export function scene(width: number, height: number, seed = 1): sharp.Sharp {
 }
 
 /** An upright test card whose quadrants have distinct colours: red, green / blue, yellow. */
-export function quadrants(width: number, height: number): sharp.Sharp {
+export function quadrants(width: number, height: number): Sharp {
   const w = width / 2;
   const h = height / 2;
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
@@ -88,6 +88,6 @@ export function colourAt(image: Decoded, fx: number, fy: number): [number, numbe
   return [image.data[i] as number, image.data[i + 1] as number, image.data[i + 2] as number];
 }
 
-export async function toBytes(pipeline: sharp.Sharp): Promise<Uint8Array> {
+export async function toBytes(pipeline: Sharp): Promise<Uint8Array> {
   return new Uint8Array(await pipeline.toBuffer());
 }

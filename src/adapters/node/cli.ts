@@ -24,9 +24,12 @@ const EXTENSION_FORMATS: Record<string, string> = {
   '.avif': 'avif',
 };
 
-function parse(args: string[], options: Parameters<typeof parseArgs>[0]['options']) {
+type StringOptions = Record<string, { type: 'string'; short?: string }>;
+
+function parse(args: string[], options: StringOptions) {
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+    return { values: values as Record<string, string | undefined>, positionals };
   } catch (error) {
     // Node's own messages run long; keep the part that names the option.
     const message = error instanceof Error ? error.message : String(error);

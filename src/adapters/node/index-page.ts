@@ -18,7 +18,7 @@ const MAX_LISTED = 200;
 export interface ListedImage {
   urlPath: string;
   bytes: number;
-  info: ImageInfo | undefined;
+  info: ImageInfo;
 }
 
 export async function listImages(root: string): Promise<ListedImage[]> {
@@ -31,7 +31,7 @@ export async function listImages(root: string): Promise<ListedImage[]> {
   const listed = await Promise.all(
     files.map(async (file) => {
       const bytes = new Uint8Array(await readFile(file));
-      let info: ImageInfo | undefined;
+      let info: ImageInfo;
       try {
         info = probe(bytes);
       } catch {
@@ -52,14 +52,14 @@ function card(image: ListedImage): string {
   const name = escapeHtml(decodeURIComponent(image.urlPath.slice(1)));
   const href = escapeHtml(image.urlPath);
   const { info } = image;
-  const dims = info && info.width > 0 ? `${info.width}×${info.height}` : 'not resized';
+  const dims = info.width > 0 ? `${info.width}×${info.height}` : 'not resized';
   const variants = VARIANTS.map((query) => {
     const url = `${href}?${escapeHtml(query)}`;
     return `<li><a href="${url}">${escapeHtml(query)}</a> <span class="stat" data-url="${url}">…</span></li>`;
   }).join('');
   return `<section class="card">
   <h2>${name}</h2>
-  <p><a href="${href}">original</a> · ${info?.format ?? '?'} · ${dims} · ${(image.bytes / 1024).toFixed(1)} KiB</p>
+  <p><a href="${href}">original</a> · ${info.format} · ${dims} · ${(image.bytes / 1024).toFixed(1)} KiB</p>
   <div class="pair">
     <figure><img src="${href}" alt="${name} original" loading="lazy"><figcaption>original</figcaption></figure>
     <figure><img src="${href}?width=300" alt="${name} at 300 px" loading="lazy"><figcaption>?width=300</figcaption></figure>
