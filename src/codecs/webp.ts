@@ -3,16 +3,20 @@ import decoderFactory from '@jsquash/webp/codec/dec/webp_dec.js';
 import decoderWasm from '@jsquash/webp/codec/dec/webp_dec.wasm';
 import encoderFactory from '@jsquash/webp/codec/enc/webp_enc_simd.js';
 import encoderWasm from '@jsquash/webp/codec/enc/webp_enc_simd.wasm';
-import { defaultOptions } from '@jsquash/webp/meta.js';
+import { defaultOptions as codecDefaults } from '@jsquash/webp/meta.js';
 import { type EmscriptenImage, emscriptenSlot, toRawImage } from './emscripten.js';
 import type { Decoder, Encoder } from './types.js';
+
+/** The encoder's full option record (every field is required by its bindings). */
+type LibWebpOptions = Record<string, number | boolean> & { quality: number };
+const defaultOptions: LibWebpOptions = { ...codecDefaults };
 
 interface LibWebpDecoder {
   decode(bytes: Uint8Array): EmscriptenImage | null;
 }
 
 interface LibWebpEncoder {
-  encode(data: Uint8Array, width: number, height: number, options: typeof defaultOptions): Uint8Array | null;
+  encode(data: Uint8Array, width: number, height: number, options: LibWebpOptions): Uint8Array | null;
 }
 
 export const webpDecoderSlot = emscriptenSlot<LibWebpDecoder>(

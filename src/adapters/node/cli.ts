@@ -31,12 +31,23 @@ function parse(args: string[], options: StringOptions) {
     const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
     return { values: values as Record<string, string | undefined>, positionals };
   } catch (error) {
-    // Node's own messages run long; keep the part that names the option.
-    const message = error instanceof Error ? error.message : String(error);
-    const option = /'(-[^']*)'/.exec(message)?.[1];
-    throw new UsageError(
-      option ? `${message.split('.')[0]?.replace(/ '.*/, '').toLowerCase()} '${option}'` : message,
-    );
+    throw new UsageError(argumentProblem(error));
+  }
+}
+
+/** Node's parseArgs messages run to several lines; say the same in one. */
+function argumentProblem(error: unknown): string {
+  const { code, message } = error as { code?: string; message: string };
+  const name = /'(-{1,2}[\w-]+)/.exec(message)?.[1] ?? /'([^']*)'/.exec(message)?.[1] ?? '';
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option '${name}'`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return `option '${name}' needs a value`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument '${name}'`;
+    default:
+      return message.split('\n')[0] ?? message;
   }
 }
 

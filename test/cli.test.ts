@@ -1,0 +1,92 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { scene } from './helpers/images.js';
+
+// The built CLI, as a user runs it (npm test builds dist/ first).
+const CLI = path.resolve('dist/cli.js');
+const run = promisify(execFile);
+
+let dir: string;
+let photo: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-cli-'));
+  photo = path.join(dir, 'photo.jpg');
+  writeFileSync(photo, await scene(1280, 853, 4).jpeg({ quality: 90 }).toBuffer());
+});
+
+async function cli(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+test('resize writes a 640 px WebP', async () => {
+  const out = path.join(dir, 'out.webp');
+  const { code, stdout } = await cli('resize', photo, '-o', out, '--width', '640', '--format', 'webp');
+  expect(code).toBe(0);
+  expect(stdout).toMatch(/out\.webp: 640x427 webp/);
+  const meta = await sharp(readFileSync(out)).metadata();
+  expect([meta.format, meta.width, meta.height]).toEqual(['webp', 640, 427]);
+});
+
+test('the output extension picks the format when --format is absent', async () => {
+  const out = path.join(dir, 'out.png');
+  expect(
+    (await cli('resize', photo, '-o', out, '--width', '100', '--height', '100', '--fit', 'contain')).code,
+  ).toBe(0);
+  const meta = await sharp(readFileSync(out)).metadata();
+  expect([meta.format, meta.width, meta.height]).toEqual(['png', 100, 100]);
+});
+
+describe('bad input: one line naming the problem, non-zero exit, no stack trace', () => {
+  test.each([
+    [
+      ['--width', 'abc'],
+      2,
+      "edge-resizer: Expected integer between 1 and 16383 for width but received 'abc'",
+    ],
+    [['--quality', '0'], 2, "edge-resizer: Expected integer between 1 and 100 for quality but received '0'"],
+    [
+      ['--fit', 'crop'],
+      2,
+      "edge-resizer: Expected one of cover, contain, fill, inside, outside for fit but received 'crop'",
+    ],
+    [['--widht', '3'], 2, "edge-resizer: unknown option '--widht'"],
+    [['--width'], 2, "edge-resizer: option '--width' needs a value"],
+    [['--width', '--height', '4'], 2, "edge-resizer: option '--width' needs a value"],
+    [['--width', '5000'], 1, 'edge-resizer: Requested 5000xauto exceeds the original 1280x853'],
+  ])('%j', async (args, exit, line) => {
+    const { code, stderr } = await cli('resize', photo, '-o', path.join(dir, 'x.jpg'), ...args);
+    expect(code).toBe(exit);
+    expect(stderr).toBe(`${line}\n`);
+  });
+
+  test.each([
+    [['resize', 'missing.jpg', '-o', 'x.jpg'], 1, 'edge-resizer: cannot read missing.jpg: ENOENT'],
+    [['resize', 'only-input.jpg'], 2, 'edge-resizer: resize takes IN and -o OUT'],
+    [['shrink'], 2, "edge-resizer: unknown command 'shrink'"],
+    [['serve', '.', '--port', 'http'], 2, "edge-resizer: invalid port 'http'"],
+  ])('%j', async (args, exit, line) => {
+    const { code, stderr } = await cli(...args);
+    expect(code).toBe(exit);
+    expect(stderr).toBe(`${line}\n`);
+  });
+
+  test('a file that is not an image', async () => {
+    const text = path.join(dir, 'notes.jpg');
+    writeFileSync(text, 'hello');
+    const { code, stderr } = await cli('resize', text, '-o', path.join(dir, 'y.jpg'), '--width', '10');
+    expect(code).toBe(1);
+    expect(stderr).toBe('edge-resizer: Unrecognised image format\n');
+  });
+});

@@ -1,0 +1,36 @@
+/** A folder of small generated originals covering every row of the URL semantics table. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { scene, toBytes } from './images.js';
+
+export async function makeCorpus(): Promise<string> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-corpus-'));
+  const photo = scene(1200, 800, 2);
+  const bomb = new Uint8Array(64);
+  bomb.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+  new DataView(bomb.buffer).setUint32(16, 60000);
+  new DataView(bomb.buffer).setUint32(20, 60000);
+  bomb.set([8, 6, 0, 0, 0], 24);
+  const jpeg = await toBytes(photo.clone().jpeg({ quality: 85 }));
+  const files: Record<string, Uint8Array | string> = {
+    'photo.jpg': jpeg,
+    'photos/nested cat.jpg': jpeg,
+    'alpha.png': await toBytes(photo.clone().ensureAlpha(0.6).png()),
+    'pic.webp': await toBytes(photo.clone().webp()),
+    'vector.svg':
+      '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
+    'anim.gif': await toBytes(sharp(await photo.clone().resize(60).png().toBuffer()).gif()),
+    'unknown.jpg': new TextEncoder().encode('this is not an image at all'),
+    'corrupt.jpg': jpeg.slice(0, 200),
+    'bomb.png': bomb,
+    'cmyk.jpg': await toBytes(photo.clone().toColourspace('cmyk').jpeg()),
+  };
+  for (const [name, bytes] of Object.entries(files)) {
+    const file = path.join(dir, name);
+    await import('node:fs').then((fs) => fs.mkdirSync(path.dirname(file), { recursive: true }));
+    writeFileSync(file, bytes);
+  }
+  return dir;
+}

@@ -1,0 +1,75 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeAll, expect, test } from 'vitest';
+import { scene } from './helpers/images.js';
+
+// A project that depends on edge-resizer: the packed tarball (what npm publishes) installed into a
+// fresh folder, imported from plain JavaScript and type-checked from TypeScript.
+let app: string;
+
+beforeAll(async () => {
+  app = mkdtempSync(path.join(tmpdir(), 'edge-resizer-consumer-'));
+  execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', app], { stdio: 'pipe' });
+  const tarball = readdirSync(app).find((name) => name.endsWith('.tgz')) as string;
+  const target = path.join(app, 'node_modules', 'edge-resizer');
+  mkdirSync(target, { recursive: true });
+  execFileSync('tar', ['xzf', path.join(app, tarball), '-C', target, '--strip-components=1']);
+  writeFileSync(
+    path.join(app, 'package.json'),
+    JSON.stringify({ name: 'consumer', type: 'module', private: true }),
+  );
+  writeFileSync(path.join(app, 'photo.jpg'), await scene(400, 300).jpeg().toBuffer());
+}, 120_000);
+
+test('the package holds only dist and the manifest, with no runtime dependencies', () => {
+  const listing = execFileSync('tar', [
+    'tzf',
+    path.join(app, readdirSync(app).find((n) => n.endsWith('.tgz')) as string),
+  ])
+    .toString()
+    .trim()
+    .split('\n');
+  expect(listing.every((file) => /^package\/(dist\/|package\.json$|README\.md$|LICENSE$)/.test(file))).toBe(
+    true,
+  );
+});
+
+test("import { transform } from 'edge-resizer' works from a dependent project", () => {
+  writeFileSync(
+    path.join(app, 'main.js'),
+    `import { readFileSync } from 'node:fs';
+import { transform, parseQuery } from 'edge-resizer';
+const parsed = parseQuery('width=200&format=webp');
+const result = await transform(readFileSync('photo.jpg'), parsed.options);
+console.log(JSON.stringify({ format: result.format, width: result.width, height: result.height, bytes: result.data.length }));
+try { await transform(new Uint8Array(8), { width: 1 }); } catch (error) { console.log(error.code); }`,
+  );
+  const output = execFileSync(process.execPath, ['main.js'], { cwd: app }).toString().trim().split('\n');
+  expect(JSON.parse(output[0] as string)).toMatchObject({ format: 'webp', width: 200, height: 150 });
+  expect(output[1]).toBe('unsupported-input');
+});
+
+test('its types check in a strict NodeNext TypeScript project', () => {
+  writeFileSync(
+    path.join(app, 'check.ts'),
+    `import { transform, type TransformResult, type ErrorCode, ResizerError } from 'edge-resizer';
+export async function small(bytes: Uint8Array): Promise<TransformResult> {
+  return transform(bytes, { width: 100, fit: 'inside', format: 'auto' }, { accept: 'image/webp' });
+}
+export const code: ErrorCode = new ResizerError('upscale', 'x').code;`,
+  );
+  const tsc = path.resolve('node_modules/typescript/bin/tsc');
+  const args = [
+    '--noEmit',
+    '--strict',
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--target',
+    'es2022',
+  ];
+  execFileSync(process.execPath, [tsc, ...args, 'check.ts'], { cwd: app, stdio: 'pipe' });
+});

@@ -1,0 +1,210 @@
+import sharp from 'sharp';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { transform } from '../src/index.js';
+import { colourAt, decode, quadrants, scene, similarity, toBytes } from './helpers/images.js';
+
+/** Sharp's resize of the same input to the same box: the reference for perceptual checks. */
+async function sharpReference(input: Uint8Array, width: number, height?: number) {
+  return new Uint8Array(await sharp(input).rotate().resize(width, height).png().toBuffer());
+}
+
+describe('EXIF orientations 1-8 come out upright', () => {
+  let upright: Uint8Array;
+  beforeAll(async () => {
+    upright = await toBytes(quadrants(80, 60).png());
+  });
+
+  /** Finds the stored pixels whose display under `orientation` is the upright card (checked by sharp). */
+  async function storedFor(orientation: number): Promise<Uint8Array> {
+    for (const angle of [0, 90, 180, 270]) {
+      for (const mirror of [false, true]) {
+        const rotated = await sharp(upright).rotate(angle).png().toBuffer();
+        const candidate = await sharp(rotated)
+          .flop(mirror)
+          .jpeg({ quality: 95 })
+          .withMetadata({ orientation })
+          .toBuffer();
+        const shown = await sharp(candidate).rotate().png().toBuffer();
+        const meta = await sharp(shown).metadata();
+        if (meta.width === 80 && (await similarity(new Uint8Array(shown), upright)) > 0.9)
+          return new Uint8Array(candidate);
+      }
+    }
+    throw new Error(`no stored form for orientation ${orientation}`);
+  }
+
+  test.each([1, 2, 3, 4, 5, 6, 7, 8])('orientation %i', async (orientation) => {
+    const stored = await storedFor(orientation);
+    const result = await transform(stored, { width: 40, format: 'png' });
+    expect([result.width, result.height]).toEqual([40, 30]);
+    const out = await decode(result.data);
+    const near = (actual: number[], expected: number[]) =>
+      expect(Math.max(...actual.map((v, i) => Math.abs(v - (expected[i] as number))))).toBeLessThan(48);
+    near(colourAt(out, 0.2, 0.2), [255, 0, 0]);
+    near(colourAt(out, 0.8, 0.2), [0, 255, 0]);
+    near(colourAt(out, 0.2, 0.8), [0, 0, 255]);
+    near(colourAt(out, 0.8, 0.8), [255, 255, 0]);
+  });
+});
+
+describe('inputs of every kind we decode, resized like sharp', () => {
+  const photo = () => scene(640, 400, 3);
+  test.each([
+    ['baseline jpeg 4:2:0', () => photo().jpeg({ quality: 90 })],
+    ['progressive jpeg', () => photo().jpeg({ quality: 90, progressive: true })],
+    ['jpeg 4:4:4', () => photo().jpeg({ quality: 90, chromaSubsampling: '4:4:4' })],
+    ['grayscale jpeg', () => photo().toColourspace('b-w').jpeg({ quality: 90 })],
+    ['png 8-bit', () => photo().png()],
+    ['png 16-bit', () => photo().toColourspace('rgb16').png()],
+    ['png interlaced', () => photo().png({ progressive: true })],
+    ['png palette', () => photo().png({ palette: true })],
+    ['webp lossy', () => photo().webp({ quality: 90 })],
+    ['webp lossless', () => photo().webp({ lossless: true })],
+  ])('%s', async (_name, make) => {
+    const input = await toBytes(make());
+    const result = await transform(input, { width: 320, format: 'png' });
+    expect([result.width, result.height, result.format]).toEqual([320, 200, 'png']);
+    expect(await similarity(result.data, await sharpReference(input, 320))).toBeGreaterThanOrEqual(0.95);
+  });
+
+  test('CMYK JPEG is refused with a clear, typed reason', async () => {
+    const cmyk = await toBytes(photo().toColourspace('cmyk').jpeg());
+    await expect(transform(cmyk, { width: 100 })).rejects.toMatchObject({
+      code: 'unsupported-input',
+      message: 'CMYK JPEG is served as it is',
+    });
+  });
+});
+
+describe('JPEG output is perceptually equal to sharp at the same size and quality', () => {
+  test.each([
+    [1600, 1000, 800],
+    [1200, 1800, 400],
+    [640, 480, 333],
+  ])('%ix%i -> %i wide, q80', async (w, h, width) => {
+    const input = await toBytes(scene(w, h, 5).jpeg({ quality: 92 }));
+    const ours = await transform(input, { width, quality: 80, format: 'jpeg' });
+    const theirs = new Uint8Array(await sharp(input).resize(width).jpeg({ quality: 80 }).toBuffer());
+    const meta = await sharp(ours.data).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', ours.width, ours.height]);
+    expect(await similarity(ours.data, theirs)).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe('alpha', () => {
+  let badge: Uint8Array;
+  beforeAll(async () => {
+    const svg =
+      '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100"><circle cx="50" cy="50" r="50" fill="#c00"/></svg>';
+    badge = await toBytes(sharp(Buffer.from(svg)).png());
+  });
+
+  test.each(['png', 'webp'] as const)('%s output keeps transparency', async (format) => {
+    const result = await transform(badge, { width: 100, format });
+    const out = await decode(result.data);
+    expect(out.data[3]).toBe(0); // corner stays transparent
+    const [r, g, b] = colourAt(out, 0.25, 0.5);
+    expect(r).toBeGreaterThan(180);
+    expect(Math.max(g, b)).toBeLessThan(40);
+    expect(out.data[(25 * out.width + 25) * 4 + 3]).toBeGreaterThan(250); // circle centre opaque
+  });
+
+  test('jpeg output is flattened onto white', async () => {
+    const out = await decode((await transform(badge, { width: 100, format: 'jpeg' })).data);
+    expect(colourAt(out, 0.95, 0.05).every((v) => v > 245)).toBe(true);
+    expect(colourAt(out, 0.25, 0.5)[0]).toBeGreaterThan(180);
+  });
+
+  test('contain pads with transparency, or white for jpeg', async () => {
+    const png = await decode(
+      (await transform(badge, { width: 100, height: 100, fit: 'contain', format: 'png' })).data,
+    );
+    expect([png.width, png.height, png.data[3]]).toEqual([100, 100, 0]);
+    const jpeg = await decode(
+      (await transform(badge, { width: 100, height: 100, fit: 'contain', format: 'jpeg' })).data,
+    );
+    expect(colourAt(jpeg, 0.5, 0.02).every((v) => v > 245)).toBe(true);
+  });
+});
+
+describe('bytes handled with care', () => {
+  test('honours byteOffset and leaves the caller buffer unchanged', async () => {
+    const jpeg = await toBytes(scene(300, 200).jpeg());
+    const backing = new Uint8Array(jpeg.length + 17).fill(0xaa);
+    backing.set(jpeg, 9);
+    const view = backing.subarray(9, 9 + jpeg.length);
+    const before = backing.slice();
+    const result = await transform(view, { width: 150 });
+    expect([result.width, result.height]).toEqual([150, 100]);
+    expect(Buffer.from(backing).equals(before)).toBe(true);
+  });
+
+  test('results do not alias WASM memory: a later call leaves an earlier result intact', async () => {
+    const input = await toBytes(scene(300, 200).jpeg());
+    const first = await transform(input, { width: 100, format: 'png' });
+    const copy = first.data.slice();
+    await transform(input, { width: 200, format: 'png' });
+    await transform(input, { width: 120, format: 'webp' });
+    expect(Buffer.from(first.data).equals(copy)).toBe(true);
+  });
+});
+
+describe('limits are decided from the header, before decoding', () => {
+  /** A PNG whose IHDR claims a huge size, followed by almost nothing. */
+  function pngBomb(width: number, height: number): Uint8Array {
+    const bytes = new Uint8Array(64);
+    bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+    new DataView(bytes.buffer).setUint32(16, width);
+    new DataView(bytes.buffer).setUint32(20, height);
+    bytes.set([8, 6, 0, 0, 0], 24);
+    return bytes;
+  }
+
+  test('a 60000x60000 PNG header is refused in milliseconds', async () => {
+    const started = performance.now();
+    await expect(transform(pngBomb(60000, 60000), { width: 100 })).rejects.toMatchObject({
+      code: 'too-many-pixels',
+    });
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  test('input bytes over the limit', async () => {
+    const input = await toBytes(scene(300, 200).jpeg());
+    await expect(
+      transform(input, { width: 100 }, { config: { limits: { maxInputBytes: input.length - 1 } } }),
+    ).rejects.toMatchObject({ code: 'input-too-large' });
+  });
+
+  test('input pixels over a configured limit', async () => {
+    const input = await toBytes(scene(300, 200).jpeg());
+    await expect(
+      transform(input, { width: 100 }, { config: { limits: { maxInputPixels: 300 * 200 - 1 } } }),
+    ).rejects.toMatchObject({ code: 'too-many-pixels' });
+  });
+});
+
+describe('codec failures are typed and do not poison later calls', () => {
+  test('a corrupt JPEG body rejects, and a good image still resizes after it', async () => {
+    const good = await toBytes(scene(300, 200).jpeg());
+    const broken = good.slice();
+    broken.fill(0x00, 700, good.length - 2);
+    for (let i = 0; i < 3; i++) {
+      await transform(broken, { width: 100 }).then(
+        (result) => expect(result.width).toBe(100), // libjpeg may conceal the damage: still a valid image
+        (error) => expect(error).toMatchObject({ code: 'corrupt-input' }),
+      );
+      const after = await transform(good, { width: 100 });
+      expect([after.width, after.height]).toEqual([100, 67]);
+    }
+  });
+
+  test.each([
+    ['png', async () => toBytes(scene(300, 200).png())],
+    ['webp', async () => toBytes(scene(300, 200).webp())],
+  ])('a truncated %s rejects with corrupt-input and the next call works', async (_name, make) => {
+    const good = await make();
+    const truncated = good.subarray(0, Math.floor(good.length / 3));
+    await expect(transform(truncated, { width: 100 })).rejects.toMatchObject({ code: 'corrupt-input' });
+    expect((await transform(good, { width: 100 })).width).toBe(100);
+  });
+});

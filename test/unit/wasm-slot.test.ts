@@ -1,0 +1,75 @@
+import { expect, test } from 'vitest';
+import { WasmSlot } from '../../src/codecs/wasm-slot.js';
+
+// (module (func (export "ok") (result i32) i32.const 42) (func (export "trap") unreachable))
+const MODULE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x60, 0x00, 0x01, 0x7f, 0x60, 0x00, 0x00,
+  0x03, 0x03, 0x02, 0x00, 0x01, 0x07, 0x0d, 0x02, 0x02, 0x6f, 0x6b, 0x00, 0x00, 0x04, 0x74, 0x72, 0x61, 0x70,
+  0x00, 0x01, 0x0a, 0x0a, 0x02, 0x04, 0x00, 0x41, 0x2a, 0x0b, 0x03, 0x00, 0x00, 0x0b,
+]);
+
+interface Api {
+  ok(): number;
+  trap(): void;
+}
+
+function slot(options: { failFirst?: boolean } = {}) {
+  const instances: Api[] = [];
+  let attempts = 0;
+  const s = new WasmSlot<Api>('test', MODULE, async (module) => {
+    attempts++;
+    if (options.failFirst && attempts === 1) throw new Error('out of memory');
+    const api = (await WebAssembly.instantiate(module)).exports as unknown as Api;
+    instances.push(api);
+    return api;
+  });
+  return { s, instances, attempts: () => attempts };
+}
+
+test('instantiates lazily, once, and memoises', async () => {
+  const { s, instances } = slot();
+  expect(instances).toHaveLength(0);
+  const [a, b] = await Promise.all([
+    s.use('codec-failure', (api) => api.ok()),
+    s.use('codec-failure', (api) => api.ok()),
+  ]);
+  expect([a, b]).toEqual([42, 42]);
+  expect(instances).toHaveLength(1);
+});
+
+test('a trap becomes a typed error and the next call gets a fresh instance', async () => {
+  const { s, instances } = slot();
+  await s.use('codec-failure', (api) => api.ok());
+  await expect(s.use('corrupt-input', (api) => api.trap())).rejects.toMatchObject({
+    code: 'corrupt-input',
+    message: 'test failed: unreachable',
+  });
+  expect(await s.use('codec-failure', (api) => api.ok())).toBe(42);
+  expect(instances).toHaveLength(2);
+  expect(instances[0]).not.toBe(instances[1]);
+});
+
+test('a failed initialisation is not cached', async () => {
+  const { s, attempts } = slot({ failFirst: true });
+  await expect(s.get()).rejects.toMatchObject({
+    code: 'codec-failure',
+    message: 'Could not initialise the test module',
+  });
+  expect(await s.use('codec-failure', (api) => api.ok())).toBe(42);
+  expect(attempts()).toBe(2);
+});
+
+test('init accepts a host-compiled WebAssembly.Module', async () => {
+  const { s, instances } = slot();
+  await s.use('codec-failure', (api) => api.ok());
+  await s.init(await WebAssembly.compile(MODULE));
+  expect(instances).toHaveLength(2);
+  expect(await s.use('codec-failure', (api) => api.ok())).toBe(42);
+});
+
+test('bad bytes fail initialisation with a typed error, and a later good source works', async () => {
+  const { s } = slot();
+  await expect(s.init(new Uint8Array([1, 2, 3]))).rejects.toMatchObject({ code: 'codec-failure' });
+  await s.init(MODULE);
+  expect(await s.use('codec-failure', (api) => api.ok())).toBe(42);
+});
