@@ -4,6 +4,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { orientedSize } from '../../core/pixels.js';
 import { type ImageInfo, probe } from '../../core/probe.js';
 
 const VARIANTS = [
@@ -52,7 +53,8 @@ function card(image: ListedImage): string {
   const name = escapeHtml(decodeURIComponent(image.urlPath.slice(1)));
   const href = escapeHtml(image.urlPath);
   const { info } = image;
-  const dims = info.width > 0 ? `${info.width}×${info.height}` : 'not resized';
+  const upright = orientedSize(info, info.orientation);
+  const dims = info.width > 0 ? `${upright.width}×${upright.height}` : 'not resized';
   const variants = VARIANTS.map((query) => {
     const url = `${href}?${escapeHtml(query)}`;
     return `<li><a href="${url}">${escapeHtml(query)}</a> <span class="stat" data-url="${url}">…</span></li>`;

@@ -72,8 +72,13 @@ function originalAnswer(bytes: Uint8Array, cacheControl: string): HttpAnswer {
 }
 
 export function startServer(options: ServeOptions & { port: number; host?: string }): Promise<Server> {
+  // Resizing is CPU-bound on one thread: requests run one at a time, so memory stays bounded and
+  // each Server-Timing measures that request's work, not its neighbours'.
+  let queue: Promise<unknown> = Promise.resolve();
   const server = createServer((req, res) => {
-    handle(req, res, options).catch((error: unknown) => {
+    const turn = queue.then(() => handle(req, res, options));
+    queue = turn.catch(() => undefined);
+    turn.catch((error: unknown) => {
       console.error(`edge-resizer: ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('Internal error\n');
