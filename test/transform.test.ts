@@ -47,6 +47,24 @@ describe('EXIF orientations 1-8 come out upright', () => {
   });
 });
 
+test('metadata is stripped: no EXIF, orientation or ICC in the output', async () => {
+  const input = await toBytes(scene(400, 300).jpeg().withMetadata({ orientation: 6 }).withIccProfile('srgb'));
+  const before = await sharp(input).metadata();
+  expect([before.orientation, Boolean(before.exif), Boolean(before.icc)]).toEqual([6, true, true]);
+  for (const format of ['jpeg', 'png', 'webp'] as const) {
+    const result = await transform(input, { width: 150, format });
+    const meta = await sharp(result.data).metadata();
+    expect([meta.width, meta.height, meta.orientation, meta.exif, meta.icc, meta.xmp]).toEqual([
+      150,
+      200,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  }
+});
+
 describe('inputs of every kind we decode, resized like sharp', () => {
   const photo = () => scene(640, 400, 3);
   test.each([
