@@ -1,37 +1,47 @@
 #!/usr/bin/env node
-// Builds dist/: the library (index.js + .d.ts) and the CLI, with every WebAssembly module embedded.
-// Usage: node scripts/build.mjs [--quiet]
+// Builds dist/: the library (index.js + .d.ts), the CLI, and the Lambda@Edge bundle
+// (dist/lambda-edge/index.mjs, self-contained, configuration baked in), then prints sizes.
+// Usage: node scripts/build.mjs [--quiet] [--config FILE]   (default config: edge-resizer.config.json if present)
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
+import { buildEdgeBundle, zippedSize } from './edge-bundle.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const quiet = process.argv.includes('--quiet');
-const log = (line) => quiet || console.log(line);
+const { values } = parseArgs({ options: { quiet: { type: 'boolean' }, config: { type: 'string' } } });
+const log = (line) => values.quiet || console.log(line);
+
+const configFile =
+  values.config ??
+  (existsSync(`${root}edge-resizer.config.json`) ? `${root}edge-resizer.config.json` : undefined);
+const edgeConfig = configFile ? JSON.parse(readFileSync(configFile, 'utf8')) : {};
 
 rmSync(`${root}dist`, { recursive: true, force: true });
 
-const shared = {
-  absWorkingDir: root,
-  bundle: true,
-  format: 'esm',
-  target: 'es2022',
-  loader: { '.wasm': 'binary' },
-  legalComments: 'none',
-  logLevel: 'warning',
-};
-
 // Library and CLI share one split build, so the CLI reuses the library's chunk instead of a second copy.
-const result = await esbuild.build({
-  ...shared,
+const library = await esbuild.build({
+  absWorkingDir: root,
   entryPoints: { index: 'src/index.ts', cli: 'src/cli.ts' },
   outdir: 'dist',
+  bundle: true,
+  format: 'esm',
   platform: 'node',
+  target: 'node20',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
+  loader: { '.wasm': 'binary' },
   minifySyntax: true,
+  legalComments: 'none',
+  logLevel: 'warning',
   metafile: true,
+});
+
+const edge = await buildEdgeBundle({
+  root,
+  outfile: `${root}dist/lambda-edge/index.mjs`,
+  config: edgeConfig,
 });
 
 execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], {
@@ -39,6 +49,10 @@ execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', 
   stdio: 'inherit',
 });
 
-for (const [file, { bytes }] of Object.entries(result.metafile.outputs)) {
+for (const [file, { bytes }] of Object.entries(library.metafile.outputs)) {
   log(`${file.padEnd(40)} ${(bytes / 1024).toFixed(1).padStart(8)} KiB`);
 }
+const zipped = zippedSize(edge.bytes);
+log(`${'dist/lambda-edge/index.mjs'.padEnd(40)} ${(edge.bytes.length / 1024).toFixed(1).padStart(8)} KiB`);
+log(`Lambda@Edge bundle zipped: ${zipped} bytes (${(zipped / 1024).toFixed(1)} KiB; budget 1 MiB)`);
+if (configFile) log(`configuration baked in from ${configFile}`);

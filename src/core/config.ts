@@ -44,11 +44,44 @@ export type ConfigOverrides = Partial<Omit<ResizerConfig, 'limits' | 'formats'>>
   formats?: Partial<EnabledFormats>;
 };
 
+/** Defaults merged with overrides, then checked: a bad value throws a TypeError naming the field. */
 export function resolveConfig(overrides: ConfigOverrides = {}): ResizerConfig {
-  return {
+  const config: ResizerConfig = {
     ...DEFAULT_CONFIG,
     ...overrides,
     limits: { ...DEFAULT_LIMITS, ...overrides.limits },
     formats: { ...DEFAULT_CONFIG.formats, ...overrides.formats },
   };
+  checkInteger('defaultQuality', config.defaultQuality, 1, 100);
+  checkInteger('limits.maxInputBytes', config.limits.maxInputBytes, 1, 2 ** 31);
+  checkInteger('limits.maxInputPixels', config.limits.maxInputPixels, 1, 2 ** 31);
+  checkInteger('limits.maxOutputDimension', config.limits.maxOutputDimension, 1, 16383);
+  for (const name of ['webp', 'avif'] as const) {
+    if (typeof config.formats[name] !== 'boolean')
+      invalid(`formats.${name}`, 'true or false', config.formats[name]);
+  }
+  if (typeof config.cacheControl !== 'string' || !/^[\x20-\x7e]+$/.test(config.cacheControl)) {
+    invalid('cacheControl', 'a printable header value', config.cacheControl);
+  }
+  const { background } = config;
+  if (
+    !Array.isArray(background) ||
+    background.length !== 3 ||
+    !background.every((v) => Number.isInteger(v) && v >= 0 && v <= 255)
+  ) {
+    invalid('background', 'three integers between 0 and 255', background);
+  }
+  return config;
+}
+
+export function checkInteger(name: string, value: unknown, min: number, max: number): void {
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+    invalid(name, `an integer between ${min} and ${max}`, value);
+  }
+}
+
+export function invalid(name: string, expected: string, value: unknown): never {
+  throw new TypeError(
+    `Invalid configuration: expected ${expected} for ${name} but received ${JSON.stringify(value)}`,
+  );
 }

@@ -11,7 +11,17 @@ import { MIME_TYPES, type TransformResult, transform } from './transform.js';
 /** Header naming why a response is the original rather than a resized image. */
 export const PASSTHROUGH_HEADER = 'x-resizer-passthrough';
 
-export type PassthroughReason = ErrorCode | 'internal-error';
+/** Every reason an adapter serves the original: the transform's error codes plus the platform's own. */
+export type PassthroughReason =
+  | ErrorCode
+  | 'no-parameters' // nothing to do: no recognised parameter
+  | 'origin-status' // the origin did not answer 200
+  | 'origin-missing' // the object vanished between the origin's answer and our fetch
+  | 'origin-timeout' // fetching the original took longer than the budget
+  | 'origin-error' // fetching the original failed otherwise
+  | 'invalid-key' // the URI is not a usable object key
+  | 'response-too-large' // the generated response would exceed the platform's limit
+  | 'internal-error';
 
 export type Outcome =
   | { kind: 'original'; reason: PassthroughReason; detail: string }
@@ -24,6 +34,8 @@ export interface ResizeRequest {
   originCacheControl?: string | undefined;
   /** Milliseconds spent fetching the original, for Server-Timing. */
   fetchMs?: number;
+  /** Largest image body the platform can return (see TransformContext.maxOutputBytes). */
+  maxOutputBytes?: number | undefined;
 }
 
 export async function resizeOutcome(
@@ -33,7 +45,8 @@ export async function resizeOutcome(
 ): Promise<Outcome> {
   if (request.query.kind === 'invalid') return passthrough(request.query.error);
   try {
-    const result = await transform(original, request.query.options, { accept: request.accept, config });
+    const { accept, maxOutputBytes } = request;
+    const result = await transform(original, request.query.options, { accept, config, maxOutputBytes });
     const cacheControl = request.originCacheControl || config.cacheControl;
     return { kind: 'resized', result, headers: resizedHeaders(result, cacheControl, request.fetchMs ?? 0) };
   } catch (error) {

@@ -18,6 +18,11 @@ export interface TransformContext {
   accept?: string | undefined;
   /** Overrides of the default configuration. */
   config?: ConfigOverrides | ResizerConfig;
+  /**
+   * Largest acceptable output, in bytes. A lossy output over it is encoded again at lower qualities;
+   * when none fits, the transform rejects with `output-too-large`.
+   */
+  maxOutputBytes?: number | undefined;
 }
 
 export interface Timings {
@@ -29,6 +34,8 @@ export interface Timings {
 export interface TransformResult {
   data: Uint8Array;
   format: OutputFormat;
+  /** The quality the output was encoded at (lower than asked when a byte budget forced it). */
+  quality: number;
   width: number;
   height: number;
   /** The output format was chosen from Accept: responses must vary on it. */
@@ -129,11 +136,44 @@ export async function transform(
   timings.resize = performance.now() - start;
 
   start = performance.now();
-  const encoder = encoderFor(format) as NonNullable<ReturnType<typeof encoderFor>>;
-  const data = await encoder.encode(image, { quality: plan.quality });
+  const { data, quality } = await encodeWithin(image, format, plan.quality, context.maxOutputBytes);
   timings.encode = performance.now() - start;
 
-  return { data, format, width: image.width, height: image.height, negotiated: plan.negotiated, timings };
+  return {
+    data,
+    format,
+    quality,
+    width: image.width,
+    height: image.height,
+    negotiated: plan.negotiated,
+    timings,
+  };
+}
+
+const LOSSY: ReadonlySet<OutputFormat> = new Set(['jpeg', 'webp', 'avif']);
+/** Each retry keeps this share of the previous quality; below the floor the image is not worth serving. */
+const QUALITY_STEP = 0.75;
+const QUALITY_FLOOR = 20;
+
+async function encodeWithin(
+  image: RawImage,
+  format: OutputFormat,
+  quality: number,
+  maxBytes = Number.POSITIVE_INFINITY,
+) {
+  const encoder = encoderFor(format) as NonNullable<ReturnType<typeof encoderFor>>;
+  for (let q = quality; ; ) {
+    const data = await encoder.encode(image, { quality: q });
+    if (data.byteLength <= maxBytes) return { data, quality: q };
+    const next = Math.max(QUALITY_FLOOR, Math.round(q * QUALITY_STEP));
+    if (!LOSSY.has(format) || next === q) {
+      throw new ResizerError(
+        'output-too-large',
+        `${format.toUpperCase()} output is ${data.byteLength} bytes at quality ${q}, over the ${maxBytes} byte budget`,
+      );
+    }
+    q = next;
+  }
 }
 
 /** Resamples the stored image to the plan's size, expressed in stored (pre-orientation) sides. */

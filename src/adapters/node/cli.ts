@@ -8,11 +8,13 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG } from '../../core/config.js';
 import { parseQuery } from '../../core/params.js';
 import { transform } from '../../core/transform.js';
+import { replay } from './replay.js';
 import { startServer } from './server.js';
 
 const USAGE = `Usage:
   edge-resizer resize IN -o OUT [--width N] [--height N] [--fit F] [--format F] [--quality Q]
-  edge-resizer serve [DIR] [--port N] [--host H]`;
+  edge-resizer serve [DIR] [--port N] [--host H]
+  edge-resizer replay EVENT.json --origin DIR|s3://BUCKET [--s3-endpoint URL] [--config FILE]`;
 
 class UsageError extends Error {}
 
@@ -105,9 +107,28 @@ async function serveCommand(args: string[]): Promise<void> {
   );
 }
 
+async function replayCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, {
+    origin: { type: 'string' },
+    's3-endpoint': { type: 'string' },
+    config: { type: 'string' },
+  });
+  const [eventFile, ...extra] = positionals;
+  if (!eventFile || !values.origin || extra.length > 0)
+    throw new UsageError('replay takes EVENT.json and --origin');
+  const result = await replay({
+    eventFile,
+    origin: values.origin,
+    s3Endpoint: values['s3-endpoint'],
+    configFile: values.config,
+  });
+  console.log(JSON.stringify(result, null, 2));
+}
+
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   resize: resizeCommand,
   serve: serveCommand,
+  replay: replayCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

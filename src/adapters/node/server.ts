@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { ResizerConfig } from '../../core/config.js';
 import { parseQuery } from '../../core/params.js';
 import { sniffFormat } from '../../core/probe.js';
-import { PASSTHROUGH_HEADER, resizeOutcome } from '../../core/respond.js';
+import { PASSTHROUGH_HEADER, type PassthroughReason, resizeOutcome } from '../../core/respond.js';
 import { readFromFolder } from './folder-origin.js';
 import { renderIndex } from './index-page.js';
 
@@ -48,17 +48,14 @@ export async function answer(
   const fetchMs = performance.now() - started;
 
   const query = parseQuery(url.search);
-  if (query.kind === 'none') return originalAnswer(original, options.config.cacheControl);
+  if (query.kind === 'none') return originalAnswer(original, options.config.cacheControl, 'no-parameters');
   const outcome = await resizeOutcome(original, { query, accept, fetchMs }, options.config);
-  if (outcome.kind === 'original') {
-    const passthrough = originalAnswer(original, options.config.cacheControl);
-    passthrough.headers[PASSTHROUGH_HEADER] = outcome.reason;
-    return passthrough;
-  }
+  if (outcome.kind === 'original')
+    return originalAnswer(original, options.config.cacheControl, outcome.reason);
   return { status: 200, headers: outcome.headers, body: outcome.result.data };
 }
 
-function originalAnswer(bytes: Uint8Array, cacheControl: string): HttpAnswer {
+function originalAnswer(bytes: Uint8Array, cacheControl: string, reason: PassthroughReason): HttpAnswer {
   const format = sniffFormat(bytes);
   return {
     status: 200,
@@ -66,6 +63,7 @@ function originalAnswer(bytes: Uint8Array, cacheControl: string): HttpAnswer {
       'content-type': (format && ORIGINAL_TYPES[format]) ?? 'application/octet-stream',
       'cache-control': cacheControl,
       'x-content-type-options': 'nosniff',
+      [PASSTHROUGH_HEADER]: reason,
     },
     body: bytes,
   };

@@ -1,0 +1,46 @@
+/**
+ * Lambda@Edge has no environment variables: configuration is one typed object, baked into the
+ * bundle at build time (scripts/build.mjs reads edge-resizer.config.json and defines
+ * __EDGE_RESIZER_CONFIG__), resolved against safe defaults and checked when the bundle loads.
+ */
+import {
+  type ConfigOverrides,
+  checkInteger,
+  invalid,
+  type ResizerConfig,
+  resolveConfig,
+} from '../../core/config.js';
+
+export interface EdgeConfig extends ResizerConfig {
+  /** Time allowed to fetch the original, well inside the 30 s origin-trigger timeout. */
+  fetchTimeoutMs: number;
+  /** Largest generated response, base64 body plus headers (CloudFront allows 1 MB for origin triggers). */
+  responseBudgetBytes: number;
+  /** An S3-compatible endpoint to read originals from instead of the bucket in the event. */
+  s3Endpoint?: string | undefined;
+}
+
+export type EdgeConfigOverrides = ConfigOverrides &
+  Partial<Pick<EdgeConfig, 'fetchTimeoutMs' | 'responseBudgetBytes' | 's3Endpoint'>>;
+
+export const EDGE_DEFAULTS = {
+  fetchTimeoutMs: 10_000,
+  // 1 MB is CloudFront's limit; whether base64 inflation counts is undocumented, so budget the
+  // encoded body plus headers, with a margin below the smaller (decimal) reading of the limit.
+  responseBudgetBytes: 1_000_000,
+} as const;
+
+export function resolveEdgeConfig(overrides: EdgeConfigOverrides = {}): EdgeConfig {
+  const { fetchTimeoutMs, responseBudgetBytes, s3Endpoint, ...core } = overrides;
+  const config: EdgeConfig = {
+    ...resolveConfig(core),
+    fetchTimeoutMs: fetchTimeoutMs ?? EDGE_DEFAULTS.fetchTimeoutMs,
+    responseBudgetBytes: responseBudgetBytes ?? EDGE_DEFAULTS.responseBudgetBytes,
+    s3Endpoint,
+  };
+  checkInteger('fetchTimeoutMs', config.fetchTimeoutMs, 100, 25_000);
+  checkInteger('responseBudgetBytes', config.responseBudgetBytes, 10_000, 1_048_576);
+  if (s3Endpoint !== undefined && !/^https?:\/\/[^/]+/.test(s3Endpoint))
+    invalid('s3Endpoint', 'an http(s) URL', s3Endpoint);
+  return config;
+}

@@ -1,0 +1,90 @@
+/**
+ * Event -> the plain description of what is asked: the S3 object (bucket, region, key), the parsed
+ * query, the client's Accept and what the origin answered. Pure; no I/O.
+ */
+import { type ParsedQuery, parseQuery } from '../../core/params.js';
+import type {
+  CloudFrontHeaders,
+  CloudFrontRequest,
+  CloudFrontResponse,
+  OriginResponseEvent,
+} from './types.js';
+
+export interface S3Location {
+  bucket: string;
+  region: string;
+  /** The host CloudFront reaches the bucket at, e.g. `photos.s3.eu-west-1.amazonaws.com`. */
+  domainName: string;
+}
+
+export interface EdgeRequest {
+  /** The object key, percent-decoded, with the origin path prefix; undefined when unusable. */
+  key: string | undefined;
+  s3: S3Location | undefined;
+  query: ParsedQuery;
+  accept: string | undefined;
+  originStatus: string;
+  originCacheControl: string | undefined;
+  /** The origin's Content-Length, when it sent one. */
+  originLength: number | undefined;
+}
+
+export function headerValue(headers: CloudFrontHeaders, name: string): string | undefined {
+  return headers[name.toLowerCase()]?.[0]?.value;
+}
+
+export function describeRequest(event: OriginResponseEvent): EdgeRequest {
+  const cf = event.Records[0]?.cf;
+  if (!cf) throw new TypeError('Not a CloudFront event: Records[0].cf is missing');
+  const { request, response } = cf;
+  const length = headerValue(response.headers, 'content-length');
+  return {
+    key: objectKey(request),
+    s3: s3Location(request),
+    query: parseQuery(request.querystring ?? ''),
+    accept: headerValue(request.headers, 'accept'),
+    originStatus: response.status,
+    originCacheControl: headerValue(response.headers, 'cache-control'),
+    originLength: length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined,
+  };
+}
+
+/**
+ * The S3 key for the request: the origin path prefix plus the URI, each segment percent-decoded.
+ * Undefined for malformed escapes and for `.`/`..` segments, which URL normalisation would resolve
+ * away before the request reached S3.
+ */
+export function objectKey(request: Pick<CloudFrontRequest, 'uri' | 'origin'>): string | undefined {
+  const prefix = (request.origin?.s3?.path ?? request.origin?.custom?.path ?? '').replace(/^\/+/, '');
+  const segments: string[] = [];
+  for (const raw of `${prefix}/${request.uri.replace(/^\/+/, '')}`.replace(/^\//, '').split('/')) {
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      return undefined;
+    }
+    if (segment === '.' || segment === '..') return undefined;
+    segments.push(segment);
+  }
+  const key = segments.join('/');
+  return key === '' ? undefined : key;
+}
+
+const S3_HOST = /^(.+?)\.s3(?:[.-](?:dualstack\.)?([a-z0-9-]+))?\.amazonaws\.com(?:\.cn)?$/;
+
+/** Bucket and region from the S3 origin's domain name (regional, legacy global and dash forms). */
+export function s3Location(request: Pick<CloudFrontRequest, 'origin'>): S3Location | undefined {
+  const origin = request.origin?.s3;
+  if (!origin) return undefined;
+  const match = S3_HOST.exec(origin.domainName.toLowerCase());
+  if (!match?.[1]) return undefined;
+  const region = origin.region || (match[2] && match[2] !== 'external-1' ? match[2] : 'us-east-1');
+  return { bucket: match[1], region, domainName: origin.domainName };
+}
+
+export function originResponse(event: OriginResponseEvent): CloudFrontResponse {
+  const response = event.Records[0]?.cf.response;
+  if (!response) throw new TypeError('Not a CloudFront event: Records[0].cf.response is missing');
+  return response;
+}

@@ -1,0 +1,189 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildEdgeBundle } from '../../scripts/edge-bundle.mjs';
+import type { OriginResponseHandler } from '../../src/adapters/lambda-edge/handler.js';
+import type { OriginResponseEvent } from '../../src/adapters/lambda-edge/types.js';
+import { decodeBody, header, violations } from '../helpers/cloudfront-contract.js';
+import { makeCorpus } from '../helpers/corpus.js';
+import { S3RVER_CREDENTIALS, type S3Server, startS3 } from '../helpers/s3.js';
+
+// The built bundle (dist/lambda-edge/index.mjs, as deployed) replayed with the committed CloudFront
+// event fixtures: against a folder through its exported createHandler/folderOrigin, and through its
+// default `handler` (SigV4 S3 reads) against s3rver on loopback.
+const FIXTURES = path.resolve('test/fixtures/events');
+const root = path.resolve('.');
+
+type Expectation =
+  | { reason: string }
+  | { width: number; height: number; format: string; vary?: string | null };
+
+const EXPECTED: Record<string, Expectation> = {
+  'no-parameters': { reason: 'no-parameters' },
+  'unknown-parameters': { reason: 'no-parameters' },
+  cover: { width: 500, height: 300, format: 'jpeg' },
+  contain: { width: 500, height: 500, format: 'jpeg' },
+  fill: { width: 500, height: 100, format: 'jpeg' },
+  inside: { width: 500, height: 333, format: 'jpeg' },
+  outside: { width: 750, height: 500, format: 'jpeg' },
+  'width-only': { width: 300, height: 200, format: 'jpeg' },
+  'height-only': { width: 150, height: 100, format: 'jpeg' },
+  'encoded-key': { width: 120, height: 80, format: 'jpeg' },
+  'origin-path-prefix': { width: 120, height: 80, format: 'jpeg' },
+  'legacy-domain-oac': { width: 200, height: 133, format: 'jpeg' },
+  'regional-domain-oai': { width: 200, height: 133, format: 'jpeg' },
+  upscale: { reason: 'upscale' },
+  zero: { reason: 'invalid-parameter' },
+  negative: { reason: 'invalid-parameter' },
+  fractional: { reason: 'invalid-parameter' },
+  'non-numeric': { reason: 'invalid-parameter' },
+  'repeated-different': { reason: 'invalid-parameter' },
+  svg: { reason: 'unsupported-input' },
+  gif: { reason: 'unsupported-input' },
+  'unknown-bytes': { reason: 'unsupported-input' },
+  corrupt: { reason: 'corrupt-input' },
+  'cmyk-jpeg': { reason: 'unsupported-input' },
+  'pixel-bomb': { reason: 'too-many-pixels' },
+  'declared-too-large': { reason: 'input-too-large' },
+  'auto-chrome': { width: 200, height: 133, format: 'webp' },
+  'no-format-safari': { width: 200, height: 133, format: 'webp' },
+  'no-format-curl': { width: 200, height: 133, format: 'jpeg' },
+  'png-input': { width: 200, height: 133, format: 'png' },
+  'webp-input': { width: 200, height: 133, format: 'webp' },
+  'explicit-png': { width: 200, height: 133, format: 'png', vary: null },
+  'avif-disabled': { reason: 'format-disabled' },
+  'origin-304': { reason: 'origin-status' },
+  'origin-403': { reason: 'origin-status' },
+  'origin-404': { reason: 'origin-status' },
+  'origin-500': { reason: 'origin-status' },
+  'vanished-object': { reason: 'origin-missing' },
+  'dot-segments': { reason: 'invalid-key' },
+  'encoded-dot-segments': { reason: 'invalid-key' },
+  'encoded-slashes': { reason: 'origin-missing' },
+  'malformed-escape': { reason: 'invalid-key' },
+  'cors-vary': { width: 200, height: 133, format: 'jpeg', vary: 'Origin, Accept' },
+};
+
+const fixtureNames = readdirSync(FIXTURES)
+  .filter((name) => name.endsWith('.json'))
+  .map((name) => name.slice(0, -5))
+  .sort();
+
+function loadEvent(name: string): OriginResponseEvent {
+  return JSON.parse(readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8'));
+}
+
+let corpus: string;
+let s3: S3Server;
+const handlers: Record<string, OriginResponseHandler> = {};
+
+beforeAll(async () => {
+  corpus = await makeCorpus();
+  s3 = await startS3('photos', corpus);
+  Object.assign(process.env, {
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+  });
+  const deployed = await import(path.join(root, 'dist/lambda-edge/index.mjs'));
+  handlers.folder = deployed.createHandler({
+    config: deployed.config,
+    origin: deployed.folderOrigin(corpus),
+  });
+  // The same bundle built with an S3-compatible endpoint baked in: its default handler reads over SigV4.
+  const outfile = path.join(mkdtempSync(path.join(tmpdir(), 'edge-resizer-bundle-')), 'index.mjs');
+  await buildEdgeBundle({ root, outfile, config: { s3Endpoint: s3.endpoint } });
+  handlers.s3rver = (await import(outfile)).handler;
+}, 120_000);
+
+afterAll(async () => {
+  await s3?.close();
+});
+
+test('every fixture has an expectation', () => {
+  expect(fixtureNames).toEqual(Object.keys(EXPECTED).sort());
+});
+
+describe.each(['folder', 's3rver'])('bundle against %s', (originName) => {
+  test.each(fixtureNames)('%s', async (name) => {
+    const event = loadEvent(name);
+    const incoming = structuredClone(event.Records[0]?.cf.response) as NonNullable<
+      OriginResponseEvent['Records'][0]
+    >['cf']['response'];
+    const result = await (handlers[originName] as OriginResponseHandler)(event);
+    expect(violations(result, incoming)).toEqual([]);
+    const expected = EXPECTED[name] as Expectation;
+    if ('reason' in expected) {
+      // The origin's response, untouched but for the reason header.
+      const { 'x-resizer-passthrough': reason, ...rest } = result.headers;
+      expect(reason).toEqual([{ key: 'X-Resizer-Passthrough', value: expected.reason }]);
+      expect({ ...result, headers: rest }).toEqual(incoming);
+      return;
+    }
+    expect([result.status, result.statusDescription, result.bodyEncoding]).toEqual(['200', 'OK', 'base64']);
+    const meta = await sharp(decodeBody(result)).metadata();
+    expect([meta.width, meta.height, meta.format]).toEqual([
+      expected.width,
+      expected.height,
+      expected.format,
+    ]);
+    expect(header(result, 'content-type')).toBe(`image/${expected.format}`);
+    expect(header(result, 'cache-control')).toBe('public, max-age=86400');
+    expect(header(result, 'vary') ?? null).toBe(expected.vary === undefined ? 'Accept' : expected.vary);
+    expect(header(result, 'server-timing')).toMatch(
+      /^fetch;dur=[\d.]+, decode;dur=[\d.]+, resize;dur=[\d.]+, encode;dur=[\d.]+$/,
+    );
+    expect(header(result, 'x-content-type-options')).toBe('nosniff');
+    expect(result.headers['content-length']).toBeUndefined();
+    expect(result.headers['x-resizer-passthrough']).toBeUndefined();
+    expect(result.headers.etag).toEqual(incoming.headers.etag); // revalidation against S3 keeps working
+  });
+});
+
+describe('edge-resizer replay prints exactly what the handler returns', () => {
+  const run = promisify(execFile);
+  const cli = path.join(root, 'dist/cli.js');
+  const withoutTimings = (result: { headers: Record<string, unknown> }) => ({
+    ...result,
+    headers: { ...result.headers, 'server-timing': undefined },
+  });
+
+  test.each(['cover', 'svg', 'origin-404'])('%s from a folder and from s3rver', async (name) => {
+    const expected = await (handlers.folder as OriginResponseHandler)(loadEvent(name));
+    const fromFolder = await run(process.execPath, [
+      cli,
+      'replay',
+      path.join(FIXTURES, `${name}.json`),
+      '--origin',
+      corpus,
+    ]);
+    expect(withoutTimings(JSON.parse(fromFolder.stdout))).toEqual(withoutTimings(expected));
+    const fromS3 = await run(process.execPath, [
+      cli,
+      'replay',
+      path.join(FIXTURES, `${name}.json`),
+      '--origin',
+      's3://photos',
+      '--s3-endpoint',
+      s3.endpoint,
+    ]);
+    expect(withoutTimings(JSON.parse(fromS3.stdout))).toEqual(withoutTimings(expected));
+  });
+
+  test('a file that is not an event gives one line and exit 1', async () => {
+    const error = await run(process.execPath, [
+      cli,
+      'replay',
+      path.join(root, 'package.json'),
+      '--origin',
+      corpus,
+    ]).catch((e: { code: number; stderr: string }) => e);
+    expect(error).toMatchObject({
+      code: 1,
+      stderr: `edge-resizer: ${path.join(root, 'package.json')} is not a CloudFront origin-response event\n`,
+    });
+  });
+});
