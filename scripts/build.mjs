@@ -4,7 +4,7 @@
 // Usage: node scripts/build.mjs [--quiet] [--config FILE]   (default config: edge-resizer.config.json if present)
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 import { buildEdgeBundle, zippedSize } from './edge-bundle.mjs';
@@ -43,6 +43,13 @@ const edge = await buildEdgeBundle({
   outfile: `${root}dist/lambda-edge/index.mjs`,
   config: edgeConfig,
 });
+// Load it once: a bad baked configuration fails the build here rather than every cold start.
+try {
+  await import(pathToFileURL(`${root}dist/lambda-edge/index.mjs`).href);
+} catch (error) {
+  console.error(`build: ${error.message}${configFile ? ` (from ${configFile})` : ''}`);
+  process.exit(1);
+}
 
 execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], {
   cwd: root,

@@ -226,3 +226,38 @@ describe('codec failures are typed and do not poison later calls', () => {
     expect((await transform(good, { width: 100 })).width).toBe(100);
   });
 });
+
+describe('an output byte budget', () => {
+  test('steps lossy quality down until the output fits', async () => {
+    const input = await toBytes(scene(1600, 1200, 9).jpeg({ quality: 95 }));
+    const free = await transform(input, { width: 1200, quality: 95, format: 'jpeg' });
+    const budget = Math.floor(free.data.byteLength / 3);
+    const fitted = await transform(
+      input,
+      { width: 1200, quality: 95, format: 'jpeg' },
+      { maxOutputBytes: budget },
+    );
+    expect(fitted.data.byteLength).toBeLessThanOrEqual(budget);
+    expect(fitted.quality).toBeLessThan(95);
+    expect([fitted.width, fitted.height]).toEqual([1200, 900]);
+  });
+
+  test('refuses with output-too-large when even the lowest quality does not fit', async () => {
+    const input = await toBytes(scene(800, 600).jpeg());
+    await expect(
+      transform(input, { width: 400, format: 'webp' }, { maxOutputBytes: 100 }),
+    ).rejects.toMatchObject({
+      code: 'output-too-large',
+    });
+  });
+
+  test('a lossless format is not re-encoded', async () => {
+    const input = await toBytes(scene(800, 600).png());
+    await expect(
+      transform(input, { width: 400, format: 'png' }, { maxOutputBytes: 1000 }),
+    ).rejects.toMatchObject({
+      code: 'output-too-large',
+      message: expect.stringMatching(/^PNG output is \d+ bytes at quality 80, over the 1000 byte budget$/),
+    });
+  });
+});

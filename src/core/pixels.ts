@@ -118,3 +118,30 @@ export function flatten(image: RawImage, background: readonly [number, number, n
   }
   return { data: out, width: image.width, height: image.height };
 }
+
+/**
+ * A 2x2 mosaic of `tile`-sized squares taken from the centres of the image's quadrants, or
+ * undefined when the image is not much larger than the mosaic (sampling would not save work).
+ */
+export function sampleTiles(image: RawImage, tile: number): RawImage | undefined {
+  if (image.width < tile * 4 || image.height < tile * 4) return undefined;
+  const out = new Uint8Array(tile * 2 * tile * 2 * 4);
+  const mosaic = { data: out, width: tile * 2, height: tile * 2 };
+  for (const [qx, qy] of [
+    [0, 0],
+    [1, 0],
+    [0, 1],
+    [1, 1],
+  ] as const) {
+    const left = Math.floor(((qx * 2 + 1) * image.width) / 4 - tile / 2);
+    const top = Math.floor(((qy * 2 + 1) * image.height) / 4 - tile / 2);
+    const piece = crop(image, { left, top, width: tile, height: tile });
+    for (let y = 0; y < tile; y++) {
+      out.set(
+        piece.data.subarray(y * tile * 4, (y + 1) * tile * 4),
+        ((qy * tile + y) * tile * 2 + qx * tile) * 4,
+      );
+    }
+  }
+  return mosaic;
+}

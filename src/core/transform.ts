@@ -10,7 +10,7 @@ import { type GeometryPlan, planGeometry } from './geometry.js';
 import { chooseFormat } from './negotiate.js';
 import type { OutputFormat, TransformOptions } from './options.js';
 import { normalizeOptions } from './params.js';
-import { crop, flatten, isOpaque, orient, orientedSize, pad, type RawImage } from './pixels.js';
+import { crop, flatten, isOpaque, orient, orientedSize, pad, type RawImage, sampleTiles } from './pixels.js';
 import { type ImageInfo, probe } from './probe.js';
 
 export interface TransformContext {
@@ -151,9 +151,20 @@ export async function transform(
 }
 
 const LOSSY: ReadonlySet<OutputFormat> = new Set(['jpeg', 'webp', 'avif']);
-/** Each retry keeps this share of the previous quality; below the floor the image is not worth serving. */
+/** Each step down keeps this share of the previous quality; below the floor the image is not worth serving. */
 const QUALITY_STEP = 0.75;
 const QUALITY_FLOOR = 20;
+/** Outputs larger than this many sample-sized tiles get their quality chosen from a sample first. */
+const SAMPLE_TILE = 256;
+
+function qualityLadder(quality: number): number[] {
+  const ladder = [quality];
+  for (let q = quality; q > QUALITY_FLOOR; ) {
+    q = Math.max(QUALITY_FLOOR, Math.round(q * QUALITY_STEP));
+    ladder.push(q);
+  }
+  return ladder;
+}
 
 async function encodeWithin(
   image: RawImage,
@@ -162,20 +173,41 @@ async function encodeWithin(
   maxBytes = Number.POSITIVE_INFINITY,
 ) {
   const encoder = encoderFor(format) as NonNullable<ReturnType<typeof encoderFor>>;
-  for (let q = quality; ; ) {
+  let ladder = LOSSY.has(format) ? qualityLadder(quality) : [quality];
+  if (Number.isFinite(maxBytes) && ladder.length > 1)
+    ladder = await skipHopeless(image, encoder, ladder, maxBytes);
+  let last = 0;
+  for (const q of ladder) {
     const data = await encoder.encode(image, { quality: q });
     if (data.byteLength <= maxBytes) return { data, quality: q };
-    const next = Math.max(QUALITY_FLOOR, Math.round(q * QUALITY_STEP));
-    if (!LOSSY.has(format) || next === q) {
-      throw new ResizerError(
-        'output-too-large',
-        `${format.toUpperCase()} output is ${data.byteLength} bytes at quality ${q}, over the ${maxBytes} byte budget`,
-      );
-    }
-    q = next;
+    last = data.byteLength;
   }
+  throw new ResizerError(
+    'output-too-large',
+    `${format.toUpperCase()} output is ${last} bytes at quality ${ladder.at(-1)}, over the ${maxBytes} byte budget`,
+  );
 }
 
+/**
+ * Drops the qualities a budget cannot hold before paying for a full-size encode: a mosaic of tiles
+ * from across the image is encoded at each quality and its size scaled up to the whole image.
+ * Only an estimate: the full encode is still checked against the budget.
+ */
+async function skipHopeless(
+  image: RawImage,
+  encoder: NonNullable<ReturnType<typeof encoderFor>>,
+  ladder: number[],
+  maxBytes: number,
+): Promise<number[]> {
+  const sample = sampleTiles(image, SAMPLE_TILE);
+  if (!sample) return ladder;
+  const scale = (image.width * image.height) / (sample.width * sample.height);
+  for (let i = 0; i < ladder.length; i++) {
+    const estimate = (await encoder.encode(sample, { quality: ladder[i] as number })).byteLength * scale;
+    if (estimate <= maxBytes) return ladder.slice(i);
+  }
+  return ladder.slice(-1);
+}
 /** Resamples the stored image to the plan's size, expressed in stored (pre-orientation) sides. */
 function resample(
   image: RawImage,

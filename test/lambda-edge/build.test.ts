@@ -1,0 +1,57 @@
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect, test } from 'vitest';
+import { buildEdgeBundle, zippedSize } from '../../scripts/edge-bundle.mjs';
+import ACCEPT from '../fixtures/accept-headers.json' with { type: 'json' };
+import { makeCorpus } from '../helpers/corpus.js';
+import { originResponseEvent } from '../helpers/events.js';
+
+const BUNDLE = path.resolve('dist/lambda-edge/index.mjs');
+const ONE_MIB = 1024 * 1024;
+
+test('the zipped Lambda@Edge bundle stays within 1 MiB', () => {
+  const zipped = zippedSize(readFileSync(BUNDLE));
+  expect(zipped).toBeLessThanOrEqual(ONE_MIB);
+});
+
+test('the bundle is self-contained: it loads from a folder with no node_modules', async () => {
+  const lonely = path.join(mkdtempSync(path.join(tmpdir(), 'edge-resizer-lonely-')), 'index.mjs');
+  copyFileSync(BUNDLE, lonely);
+  const bundle = await import(lonely);
+  expect(typeof bundle.handler).toBe('function');
+  // Node.js 24 runtimes drop callback handlers: an async function of at most 2 parameters.
+  expect(bundle.handler.length).toBeLessThanOrEqual(2);
+  expect(bundle.handler.constructor.name).toBe('AsyncFunction');
+  expect(readFileSync(BUNDLE, 'utf8')).not.toMatch(/process\.env\.(?!AWS_)/); // configuration is baked, not read
+});
+
+test('configuration is baked in at build time', async () => {
+  const outfile = path.join(mkdtempSync(path.join(tmpdir(), 'edge-resizer-config-')), 'index.mjs');
+  await buildEdgeBundle({
+    root: path.resolve('.'),
+    outfile,
+    config: { formats: { webp: false }, cacheControl: 'public, max-age=60', defaultQuality: 50 },
+  });
+  const bundle = await import(outfile);
+  expect(bundle.config).toMatchObject({
+    formats: { webp: false, avif: false },
+    cacheControl: 'public, max-age=60',
+    defaultQuality: 50,
+  });
+  const corpus = await makeCorpus();
+  const handler = bundle.createHandler({ config: bundle.config, origin: bundle.folderOrigin(corpus) });
+  const result = await handler(
+    originResponseEvent({ uri: '/photo.jpg', querystring: 'width=200', accept: ACCEPT.chrome }),
+  );
+  expect(result.headers['content-type']).toEqual([{ key: 'Content-Type', value: 'image/jpeg' }]);
+  expect(result.headers['cache-control']).toEqual([{ key: 'Cache-Control', value: 'public, max-age=60' }]);
+});
+
+test('a bad baked configuration fails when the bundle loads, naming the field', async () => {
+  const outfile = path.join(mkdtempSync(path.join(tmpdir(), 'edge-resizer-badconfig-')), 'index.mjs');
+  await buildEdgeBundle({ root: path.resolve('.'), outfile, config: { defaultQuality: 101 } });
+  await expect(import(outfile)).rejects.toThrow(
+    'expected an integer between 1 and 100 for defaultQuality but received 101',
+  );
+});
