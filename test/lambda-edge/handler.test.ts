@@ -1,0 +1,90 @@
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { resolveEdgeConfig } from '../../src/adapters/lambda-edge/config.js';
+import { folderOrigin } from '../../src/adapters/lambda-edge/folder-origin.js';
+import { createHandler } from '../../src/adapters/lambda-edge/handler.js';
+import type { Origin } from '../../src/adapters/lambda-edge/origin.js';
+import { resolveInFolder } from '../../src/adapters/node/folder-origin.js';
+import { header, violations } from '../helpers/cloudfront-contract.js';
+import { originResponseEvent } from '../helpers/events.js';
+import { scene, toBytes } from '../helpers/images.js';
+
+// The handler's own failure paths, with origins that misbehave on purpose.
+const config = resolveEdgeConfig({ fetchTimeoutMs: 100 });
+
+async function run(origin: Origin, querystring = 'width=100') {
+  const event = originResponseEvent({ uri: '/photo.jpg', querystring });
+  const incoming = structuredClone(event.Records[0]?.cf.response) as NonNullable<
+    (typeof event.Records)[0]
+  >['cf']['response'];
+  const result = await createHandler({ config, origin })(event);
+  expect(violations(result, incoming)).toEqual([]);
+  return result;
+}
+
+describe('origin failures pass the response through with a reason', () => {
+  test('an origin slower than the fetch budget', async () => {
+    const slow: Origin = ({ signal }) =>
+      new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    expect(header(await run(slow), 'x-resizer-passthrough')).toBe('origin-timeout');
+  });
+
+  test('an origin that errors', async () => {
+    const broken: Origin = async () => {
+      throw new Error('connection reset');
+    };
+    expect(header(await run(broken), 'x-resizer-passthrough')).toBe('origin-error');
+  });
+
+  test('an object that vanished', async () => {
+    expect(header(await run(async () => undefined), 'x-resizer-passthrough')).toBe('origin-missing');
+  });
+
+  test('the origin is not read when nothing is asked', async () => {
+    let reads = 0;
+    const counting: Origin = async () => {
+      reads++;
+      return new Uint8Array();
+    };
+    for (const query of ['', 'utm=1', 'width=abc']) await run(counting, query);
+    expect(reads).toBe(0);
+  });
+
+  test('an origin that works gives a resized image after all that', async () => {
+    const bytes = await toBytes(scene(400, 300).jpeg());
+    const result = await run(async () => bytes);
+    expect(result.status).toBe('200');
+    expect(header(result, 'content-type')).toBe('image/jpeg');
+  });
+});
+
+describe('a folder origin cannot be escaped', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'edge-resizer-jail-'));
+  mkdirSync(path.join(root, 'inside'));
+  writeFileSync(path.join(root, 'inside', 'ok.jpg'), 'inside');
+  writeFileSync(path.join(root, 'secret.txt'), 'outside the served folder');
+  symlinkSync(path.join(root, 'secret.txt'), path.join(root, 'inside', 'link.jpg'));
+  const served = path.join(root, 'inside');
+
+  test.each([
+    ['/ok.jpg', path.join(served, 'ok.jpg')],
+    ['/../secret.txt', undefined],
+    ['/%2e%2e/secret.txt', undefined],
+    ['/..%2fsecret.txt', undefined],
+    ['/..%5csecret.txt', undefined],
+    ['/ok.jpg%00.png', undefined],
+    ['/a/%2E%2E/%2E%2E/secret.txt', undefined],
+    ['/', undefined],
+  ])('%s', (urlPath, resolved) => {
+    expect(resolveInFolder(served, urlPath)).toBe(resolved);
+  });
+
+  test.each(['../secret.txt', 'link.jpg', '../inside/../secret.txt'])('key %s reads nothing', async (key) => {
+    const origin = folderOrigin(served);
+    expect(
+      await origin({ key, s3: undefined, maxBytes: 1e6, signal: AbortSignal.timeout(1000) }),
+    ).toBeUndefined();
+  });
+});
