@@ -19,6 +19,9 @@ export function emscriptenSlot<T>(name: string, wasm: WasmSource, factory: Facto
   return new WasmSlot(name, wasm, (module) =>
     factory({
       noInitialRun: true,
+      // libjpeg and libwebp print warnings about recoverable damage; the outcome already says it.
+      print: () => {},
+      printErr: () => {},
       instantiateWasm(imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance) => void) {
         const instance = new WebAssembly.Instance(module, imports);
         receive(instance);
