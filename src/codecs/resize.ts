@@ -1,45 +1,25 @@
 /**
- * Resampling through squoosh's resize kernel (Rust, from @jsquash/resize), driven by our own glue:
- * the module imports nothing, and owning the glue lets a trapped instance be replaced.
+ * Resampling through our own kernel (wasm/resize.c): separable Lanczos3 in premultiplied alpha with
+ * WebAssembly SIMD, streaming rows so its memory stays a few rows of floats. 4.7 KB of WebAssembly.
  */
-import wasm from '@jsquash/resize/lib/resize/pkg/squoosh_resize_bg.wasm';
+import wasm from '../../wasm/build/resize.wasm';
 import type { RawImage } from '../core/pixels.js';
 import { WasmSlot } from './wasm-slot.js';
 
-interface ResizeExports {
+interface ResizeKernel {
   memory: WebAssembly.Memory;
-  resize(
-    retptr: number,
-    ptr: number,
-    len: number,
-    inWidth: number,
-    inHeight: number,
-    outWidth: number,
-    outHeight: number,
-    filter: number,
-    premultiply: number,
-    linearRgb: number,
-  ): void;
-  __wbindgen_add_to_stack_pointer(delta: number): number;
-  __wbindgen_malloc(size: number, align: number): number;
-  __wbindgen_free(ptr: number, size: number, align: number): void;
+  begin(srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number, alpha: number): number;
+  run(): number;
 }
-
-/** Filter indices of the kernel. */
-const FILTERS = { triangle: 0, catrom: 1, mitchell: 2, lanczos3: 3 } as const;
-export type Filter = keyof typeof FILTERS;
 
 export const resizeSlot = new WasmSlot('resize', wasm, async (module) => {
   const instance = await WebAssembly.instantiate(module, {});
-  return instance.exports as unknown as ResizeExports;
+  return instance.exports as unknown as ResizeKernel;
 });
 
 export interface ResizeOptions {
-  filter?: Filter;
-  /** Premultiply alpha while filtering, so transparent pixels do not bleed colour. */
-  premultiply?: boolean;
-  /** Filter in linear light (slower; sharp does not by default). */
-  linear?: boolean;
+  /** The image has transparency: filter in premultiplied alpha so clear pixels do not bleed colour. */
+  alpha?: boolean;
 }
 
 export function resize(
@@ -48,32 +28,13 @@ export function resize(
   height: number,
   options: ResizeOptions = {},
 ): Promise<RawImage> {
-  const { filter = 'lanczos3', premultiply = true, linear = false } = options;
-  return resizeSlot.use('codec-failure', (api) => {
-    const retptr = api.__wbindgen_add_to_stack_pointer(-16);
-    try {
-      const inPtr = api.__wbindgen_malloc(image.data.length, 1);
-      new Uint8Array(api.memory.buffer).set(image.data, inPtr);
-      api.resize(
-        retptr,
-        inPtr,
-        image.data.length,
-        image.width,
-        image.height,
-        width,
-        height,
-        FILTERS[filter],
-        premultiply ? 1 : 0,
-        linear ? 1 : 0,
-      );
-      const [outPtr = 0, outLen = 0] = new Int32Array(api.memory.buffer, retptr, 2);
-      if (outLen !== width * height * 4) throw new Error(`resize returned ${outLen} bytes`);
-      // Copy out before freeing: the next call may grow (and detach) the memory.
-      const data = new Uint8Array(api.memory.buffer, outPtr, outLen).slice();
-      api.__wbindgen_free(outPtr, outLen, 1);
-      return { data, width, height };
-    } finally {
-      api.__wbindgen_add_to_stack_pointer(16);
-    }
+  return resizeSlot.use('codec-failure', (kernel) => {
+    const input = kernel.begin(image.width, image.height, width, height, options.alpha ? 1 : 0);
+    if (input === 0)
+      throw new Error(`no memory to resize ${image.width}x${image.height} to ${width}x${height}`);
+    new Uint8Array(kernel.memory.buffer, input, image.data.length).set(image.data);
+    const output = kernel.run();
+    // Copy out: the next call reuses (and may grow, detaching) the memory.
+    return { data: new Uint8Array(kernel.memory.buffer, output, width * height * 4).slice(), width, height };
   });
 }

@@ -5,13 +5,9 @@ declare module '*.wasm' {
   export default bytes;
 }
 
-// These two ship a wasm-bindgen `.wasm.d.ts` describing the instance's exports, which would shadow
-// the wildcard above; name them explicitly.
+// This one ships a wasm-bindgen `.wasm.d.ts` describing the instance's exports, which would shadow
+// the wildcard above; name it explicitly.
 declare module '@jsquash/png/codec/pkg/squoosh_png_bg.wasm' {
-  const bytes: Uint8Array;
-  export default bytes;
-}
-declare module '@jsquash/resize/lib/resize/pkg/squoosh_resize_bg.wasm' {
   const bytes: Uint8Array;
   export default bytes;
 }

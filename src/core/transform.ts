@@ -127,7 +127,7 @@ export async function transform(
   timings.decode = performance.now() - start;
 
   start = performance.now();
-  let image = await resample(decoded, geometry, info.orientation);
+  let image = await resample(decoded, geometry, info.orientation, info.hasAlpha === true);
   image = orient(image, info.orientation);
   if (geometry.crop) image = crop(image, geometry.crop);
   if (geometry.pad)
@@ -209,12 +209,8 @@ async function skipHopeless(
   return ladder.slice(-1);
 }
 /** Resamples the stored image to the plan's size, expressed in stored (pre-orientation) sides. */
-function resample(
-  image: RawImage,
-  geometry: GeometryPlan,
-  orientation: number,
-): Promise<RawImage> | RawImage {
+function resample(image: RawImage, geometry: GeometryPlan, orientation: number, alpha: boolean) {
   const target = orientedSize(geometry.resize, orientation);
   if (target.width === image.width && target.height === image.height) return image;
-  return resize(image, target.width, target.height);
+  return resize(image, target.width, target.height, { alpha });
 }

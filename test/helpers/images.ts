@@ -26,9 +26,14 @@ export async function decode(bytes: Uint8Array): Promise<Decoded> {
   };
 }
 
-/** Mean SSIM of two images of one size. */
+/**
+ * Mean SSIM of two images of one size, both composited onto mid grey first: transparency counts
+ * through the colour it shows, and the undefined colour of fully transparent pixels does not.
+ */
 export async function similarity(a: Uint8Array, b: Uint8Array): Promise<number> {
-  const [x, y] = await Promise.all([decode(a), decode(b)]);
+  const flat = async (bytes: Uint8Array) =>
+    decode(new Uint8Array(await sharp(bytes).flatten({ background: '#808080' }).png().toBuffer()));
+  const [x, y] = await Promise.all([flat(a), flat(b)]);
   if (x.width !== y.width || x.height !== y.height) {
     throw new Error(`size mismatch: ${x.width}x${x.height} vs ${y.width}x${y.height}`);
   }

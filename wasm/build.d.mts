@@ -1,0 +1,2 @@
+export function findToolchain(): { clang: string; linker: string } | undefined;
+export function build(outDir: string): string[];
