@@ -22,6 +22,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     // Codec packages go through the plugin above instead of Node's loader.
-    server: { deps: { inline: [/@jsquash/] } },
+    server: { deps: { inline: [/@jsquash/, /@cwasm/] } },
   },
 });

@@ -3,7 +3,8 @@
  * is instantiated until a request needs it.
  */
 import type { InputFormat, OutputFormat } from '../core/options.js';
-import { jpegDecoder, jpegDecoderSlot, jpegEncoder, jpegEncoderSlot } from './jpeg.js';
+import { jpegEncoder, jpegEncoderSlot } from './jpeg.js';
+import { jpegTurboDecoder, jpegTurboSlot } from './jpeg-turbo.js';
 import { pngDecoder, pngEncoder, pngSlot } from './png.js';
 import { resizeSlot } from './resize.js';
 import type { Decoder, Encoder } from './types.js';
@@ -11,10 +12,10 @@ import type { WasmSource } from './wasm-slot.js';
 import { webpDecoder, webpDecoderSlot, webpEncoder, webpEncoderSlot } from './webp.js';
 
 export { resize } from './resize.js';
-export type { Decoder, EncodeOptions, Encoder, RawImage } from './types.js';
+export type { DecodeOptions, Decoder, EncodeOptions, Encoder, RawImage } from './types.js';
 
 const DECODERS: Partial<Record<InputFormat, Decoder>> = {
-  jpeg: jpegDecoder,
+  jpeg: jpegTurboDecoder,
   png: pngDecoder,
   webp: webpDecoder,
 };
@@ -33,7 +34,7 @@ export function encoderFor(format: OutputFormat): Encoder | undefined {
 }
 
 const SLOTS: Record<string, { init(source: WasmSource): Promise<void> }> = {
-  'jpeg-decoder': jpegDecoderSlot,
+  'jpeg-decoder': jpegTurboSlot,
   'jpeg-encoder': jpegEncoderSlot,
   png: pngSlot,
   'webp-decoder': webpDecoderSlot,

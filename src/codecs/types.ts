@@ -7,8 +7,18 @@ export interface EncodeOptions {
   quality: number;
 }
 
+export interface DecodeOptions {
+  /**
+   * Largest factor the decoder may shrink by while decoding (1, 2, 4 or 8); decoders that cannot
+   * shrink on load ignore it. The result is then ceil(width / shrink) x ceil(height / shrink).
+   */
+  shrink?: 1 | 2 | 4 | 8;
+}
+
 export interface Decoder {
-  decode(bytes: Uint8Array): Promise<RawImage>;
+  decode(bytes: Uint8Array, options?: DecodeOptions): Promise<RawImage>;
+  /** Whether `shrink` is honoured. */
+  readonly shrinksOnLoad?: boolean;
 }
 
 export interface Encoder {

@@ -6,7 +6,7 @@
 import { decoderFor, encoderFor, resize } from '../codecs/index.js';
 import { type ConfigOverrides, type ResizerConfig, resolveConfig } from './config.js';
 import { ResizerError } from './errors.js';
-import { type GeometryPlan, planGeometry } from './geometry.js';
+import { type GeometryPlan, planGeometry, type Size } from './geometry.js';
 import { chooseFormat } from './negotiate.js';
 import type { OutputFormat, TransformOptions } from './options.js';
 import { normalizeOptions } from './params.js';
@@ -117,11 +117,15 @@ export async function transform(
 
   let start = performance.now();
   const decoder = decoderFor(info.format) as NonNullable<ReturnType<typeof decoderFor>>;
-  const decoded = await decoder.decode(bytes);
-  if (decoded.width !== info.width || decoded.height !== info.height) {
+  const shrink = decoder.shrinksOnLoad
+    ? shrinkOnLoad(info, orientedSize(geometry.resize, info.orientation))
+    : 1;
+  const decoded = await decoder.decode(bytes, { shrink });
+  const expected = { width: Math.ceil(info.width / shrink), height: Math.ceil(info.height / shrink) };
+  if (decoded.width !== expected.width || decoded.height !== expected.height) {
     throw new ResizerError(
       'corrupt-input',
-      `Header says ${info.width}x${info.height}, pixels are ${decoded.width}x${decoded.height}`,
+      `Header says ${expected.width}x${expected.height}, pixels are ${decoded.width}x${decoded.height}`,
     );
   }
   timings.decode = performance.now() - start;
@@ -208,6 +212,16 @@ async function skipHopeless(
   }
   return ladder.slice(-1);
 }
+/**
+ * The largest DCT scaling (1/2, 1/4, 1/8) that still leaves at least the target's pixels on both
+ * axes, as sharp's default (fastShrinkOnLoad) picks it; the resampler does the rest.
+ */
+export function shrinkOnLoad(stored: Size, target: Size): 1 | 2 | 4 | 8 {
+  const factor = Math.min(stored.width / target.width, stored.height / target.height);
+  for (const shrink of [8, 4, 2] as const) if (factor >= shrink) return shrink;
+  return 1;
+}
+
 /** Resamples the stored image to the plan's size, expressed in stored (pre-orientation) sides. */
 function resample(image: RawImage, geometry: GeometryPlan, orientation: number, alpha: boolean) {
   const target = orientedSize(geometry.resize, orientation);
