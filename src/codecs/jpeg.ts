@@ -26,6 +26,7 @@ export const jpegEncoderSlot = emscriptenSlot<MozJpegEncoder>(
 );
 
 export const jpegEncoder: Encoder = {
+  prepare: () => jpegEncoderSlot.get(),
   encode: (image, { quality }) =>
     jpegEncoderSlot.use('codec-failure', (api) =>
       api.encode(image.data, image.width, image.height, { ...defaultOptions, quality }),

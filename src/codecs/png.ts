@@ -79,6 +79,7 @@ export const pngDecoder: Decoder = {
 };
 
 export const pngEncoder: Encoder = {
+  prepare: () => pngSlot.get(),
   encode: (image) =>
     pngSlot.use('codec-failure', ({ exports }) => {
       const retptr = exports.__wbindgen_add_to_stack_pointer(-16);

@@ -23,4 +23,6 @@ export interface Decoder {
 
 export interface Encoder {
   encode(image: RawImage, options: EncodeOptions): Promise<Uint8Array>;
+  /** Starts compiling and instantiating the module, so that work overlaps decoding. */
+  prepare(): Promise<unknown>;
 }

@@ -35,6 +35,7 @@ export const webpDecoder: Decoder = {
 };
 
 export const webpEncoder: Encoder = {
+  prepare: () => webpEncoderSlot.get(),
   encode: (image, { quality }) =>
     webpEncoderSlot.use('codec-failure', (api) => {
       const out = api.encode(image.data, image.width, image.height, { ...defaultOptions, quality });

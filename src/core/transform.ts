@@ -3,7 +3,7 @@
  * Orientation is applied after resampling (on the smaller image), so the resample targets the
  * stored (unrotated) sides.
  */
-import { decoderFor, encoderFor, resize } from '../codecs/index.js';
+import { decoderFor, type Encoder, encoderFor, resize } from '../codecs/index.js';
 import { type ConfigOverrides, type ResizerConfig, resolveConfig } from './config.js';
 import { ResizerError } from './errors.js';
 import { type GeometryPlan, planGeometry, type Size } from './geometry.js';
@@ -116,6 +116,9 @@ export async function transform(
   const timings: Timings = { decode: 0, resize: 0, encode: 0 };
 
   let start = performance.now();
+  // The encoder's module compiles on V8's background threads while this thread decodes.
+  const encoder = encoderFor(format) as NonNullable<ReturnType<typeof encoderFor>>;
+  encoder.prepare().catch(() => undefined); // a failure resurfaces, typed, when encoding
   const decoder = decoderFor(info.format) as NonNullable<ReturnType<typeof decoderFor>>;
   const shrink = decoder.shrinksOnLoad
     ? shrinkOnLoad(info, orientedSize(geometry.resize, info.orientation))
@@ -140,7 +143,7 @@ export async function transform(
   timings.resize = performance.now() - start;
 
   start = performance.now();
-  const { data, quality } = await encodeWithin(image, format, plan.quality, context.maxOutputBytes);
+  const { data, quality } = await encodeWithin(image, encoder, format, plan.quality, context.maxOutputBytes);
   timings.encode = performance.now() - start;
 
   return {
@@ -172,11 +175,11 @@ function qualityLadder(quality: number): number[] {
 
 async function encodeWithin(
   image: RawImage,
+  encoder: Encoder,
   format: OutputFormat,
   quality: number,
   maxBytes = Number.POSITIVE_INFINITY,
 ) {
-  const encoder = encoderFor(format) as NonNullable<ReturnType<typeof encoderFor>>;
   let ladder = LOSSY.has(format) ? qualityLadder(quality) : [quality];
   if (Number.isFinite(maxBytes) && ladder.length > 1)
     ladder = await skipHopeless(image, encoder, ladder, maxBytes);
@@ -199,7 +202,7 @@ async function encodeWithin(
  */
 async function skipHopeless(
   image: RawImage,
-  encoder: NonNullable<ReturnType<typeof encoderFor>>,
+  encoder: Encoder,
   ladder: number[],
   maxBytes: number,
 ): Promise<number[]> {
