@@ -12,7 +12,8 @@ export function chart(results, names, spec) {
   );
   const width = 60 + results.length * group + 160;
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11" role="img">`,
+    '<title>Warm latency of each pipeline relative to sharp, per image</title>',
     `<text x="10" y="18" font-size="13">Warm latency relative to sharp (1.0 = sharp), ${spec.width} px JPEG q${spec.quality}</text>`,
   ];
   const y = (ratio) => top + plot - (ratio / max) * plot;

@@ -92,7 +92,9 @@ for (const file of images) {
       const started = performance.now();
       output = await run(bytes, spec);
       totals.push(performance.now() - started);
-      for (const [stage, ms] of Object.entries(output.stages ?? {})) (stages[stage] ??= []).push(ms);
+      for (const [stage, ms] of Object.entries(output.stages ?? {})) {
+        stages[stage] = [...(stages[stage] ?? []), ms];
+      }
     }
     if (name === 'sharp') reference = output.data;
     row.pipelines[name] = {

@@ -10,11 +10,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const KERNELS = ['resize'];
+const KERNELS = ['resize', 'jpeg-encode'];
 const FLAGS = [
   '--target=wasm32',
   '-O3',
   '-msimd128',
+  '-mbulk-memory', // memset and memcpy become memory.fill and memory.copy: no libc needed
   '-nostdlib',
   '-ffreestanding',
   '-Wall',

@@ -1,34 +1,33 @@
-/** JPEG encoding through MozJPEG (jSquash build). Decoding is libjpeg-turbo's: jpeg-turbo.ts. */
-import encoderFactory from '@jsquash/jpeg/codec/enc/mozjpeg_enc.js';
-import encoderWasm from '@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm';
-import { defaultOptions as codecDefaults } from '@jsquash/jpeg/meta.js';
-import { emscriptenSlot } from './emscripten.js';
+/**
+ * JPEG encoding through our own baseline encoder (wasm/jpeg-encode.c, 14 KB): libjpeg's quality
+ * scale on the standard tables, 4:2:0 chroma as sharp by default, Huffman tables optimised per image,
+ * so bytes and quality track sharp's output. Decoding is libjpeg-turbo's: jpeg-turbo.ts.
+ */
+import wasm from '../../wasm/build/jpeg-encode.wasm';
 import type { Encoder } from './types.js';
+import { WasmSlot } from './wasm-slot.js';
 
-/** The encoder's full option record (every field is required by its bindings). */
-type MozJpegOptions = Record<string, number | boolean> & { quality: number };
-const defaultOptions: MozJpegOptions = {
-  ...codecDefaults,
-  // Baseline: progressive scans doubled the encode time for 0.1% fewer bytes (bench/README.md).
-  progressive: false,
-  // The standard (Annex K) tables that libjpeg-turbo and so sharp use: "quality 80" means the same.
-  quant_table: 0,
-};
-
-interface MozJpegEncoder {
-  encode(data: Uint8Array, width: number, height: number, options: MozJpegOptions): Uint8Array;
+interface JpegEncodeKernel {
+  memory: WebAssembly.Memory;
+  begin(width: number, height: number): number;
+  encode(quality: number, subsample: number): number;
+  jpeg(): number;
 }
 
-export const jpegEncoderSlot = emscriptenSlot<MozJpegEncoder>(
-  'jpeg encoder',
-  encoderWasm,
-  encoderFactory as never,
-);
+export const jpegEncoderSlot = new WasmSlot('jpeg encoder', wasm, async (module) => {
+  const instance = await WebAssembly.instantiate(module, {});
+  return instance.exports as unknown as JpegEncodeKernel;
+});
 
 export const jpegEncoder: Encoder = {
   prepare: () => jpegEncoderSlot.get(),
   encode: (image, { quality }) =>
-    jpegEncoderSlot.use('codec-failure', (api) =>
-      api.encode(image.data, image.width, image.height, { ...defaultOptions, quality }),
-    ),
+    jpegEncoderSlot.use('codec-failure', (kernel) => {
+      const input = kernel.begin(image.width, image.height);
+      if (input === 0) throw new Error(`no memory to encode ${image.width}x${image.height}`);
+      new Uint8Array(kernel.memory.buffer, input, image.data.length).set(image.data);
+      const length = kernel.encode(quality, 1);
+      if (length === 0) throw new Error(`no memory to encode ${image.width}x${image.height}`);
+      return new Uint8Array(kernel.memory.buffer, kernel.jpeg(), length).slice();
+    }),
 };

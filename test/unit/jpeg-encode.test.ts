@@ -1,0 +1,65 @@
+import sharp from 'sharp';
+import { describe, expect, test } from 'vitest';
+import { jpegEncoder } from '../../src/codecs/jpeg.js';
+import { decodeJpeg } from '../../src/codecs/jpeg-turbo.js';
+import { scene, similarity } from '../helpers/images.js';
+
+// Our baseline JPEG encoder (wasm/jpeg-encode.c), checked against independent decoders (sharp's
+// libjpeg-turbo and our own) and against sharp's encoder at the same quality.
+async function rgba(width: number, height: number, seed = 3) {
+  const { data } = await scene(width, height, seed).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data), width, height };
+}
+
+describe('every size decodes to the same size', () => {
+  test.each([
+    [1, 1],
+    [7, 3],
+    [8, 8],
+    [16, 16],
+    [17, 9],
+    [33, 65],
+    [640, 480],
+  ])('%ix%i', async (width, height) => {
+    const image = await rgba(Math.max(width, 2), Math.max(height, 2));
+    const input = { ...image, width, height, data: image.data.subarray(0, width * height * 4) };
+    const jpeg = await jpegEncoder.encode(input, { quality: 80 });
+    const meta = await sharp(jpeg).metadata();
+    expect([meta.format, meta.width, meta.height, meta.chromaSubsampling]).toEqual([
+      'jpeg',
+      width,
+      height,
+      '4:2:0',
+    ]);
+    const ours = await decodeJpeg(jpeg);
+    expect([ours.width, ours.height]).toEqual([width, height]);
+  });
+});
+
+describe('quality and bytes track sharp at the same setting', () => {
+  test.each([10, 50, 80, 95, 100])('quality %i', async (quality) => {
+    const image = await rgba(800, 533, 5);
+    const ours = await jpegEncoder.encode(image, { quality });
+    const theirs = new Uint8Array(
+      await sharp(image.data, { raw: { width: 800, height: 533, channels: 4 } })
+        .jpeg({ quality })
+        .toBuffer(),
+    );
+    const source = new Uint8Array(
+      await sharp(image.data, { raw: { width: 800, height: 533, channels: 4 } })
+        .png()
+        .toBuffer(),
+    );
+    expect(ours.length / theirs.length).toBeLessThan(1.05);
+    const [oursScore, theirScore] = [await similarity(ours, source), await similarity(theirs, source)];
+    expect(oursScore).toBeGreaterThan(theirScore - 0.005);
+  });
+});
+
+test('lower quality gives fewer bytes', async () => {
+  const image = await rgba(400, 300);
+  const sizes = [];
+  for (const quality of [95, 80, 60, 40, 20])
+    sizes.push((await jpegEncoder.encode(image, { quality })).length);
+  expect([...sizes].sort((a, b) => b - a)).toEqual(sizes);
+});
