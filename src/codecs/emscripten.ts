@@ -15,19 +15,34 @@ export interface EmscriptenImage {
 
 type Factory<T> = (options: Record<string, unknown>) => Promise<T>;
 
-export function emscriptenSlot<T>(name: string, wasm: WasmSource, factory: Factory<T>): WasmSlot<T> {
-  return new WasmSlot(name, wasm, (module) =>
-    factory({
-      noInitialRun: true,
-      // libjpeg and libwebp print warnings about recoverable damage; the outcome already says it.
-      print: () => {},
-      printErr: () => {},
-      instantiateWasm(imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance) => void) {
-        const instance = new WebAssembly.Instance(module, imports);
-        receive(instance);
-        return instance.exports;
-      },
-    }),
+export function emscriptenSlot<T extends object>(
+  name: string,
+  wasm: WasmSource,
+  factory: Factory<T>,
+): WasmSlot<T> {
+  // The Emscripten module object does not expose its memory; catch it as the instance is made.
+  const memories = new WeakMap<T, WebAssembly.Memory>();
+  return new WasmSlot(
+    name,
+    wasm,
+    async (module) => {
+      let memory: WebAssembly.Memory | undefined;
+      const api = await factory({
+        noInitialRun: true,
+        // libjpeg and libwebp print warnings about recoverable damage; the outcome already says it.
+        print: () => {},
+        printErr: () => {},
+        instantiateWasm(imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance) => void) {
+          const instance = new WebAssembly.Instance(module, imports);
+          memory = Object.values(instance.exports).find((value) => value instanceof WebAssembly.Memory);
+          receive(instance);
+          return instance.exports;
+        },
+      });
+      if (memory) memories.set(api, memory);
+      return api;
+    },
+    { memory: (api) => memories.get(api) },
   );
 }
 

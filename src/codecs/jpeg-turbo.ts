@@ -41,36 +41,41 @@ const TJPF_RGBA = 7;
 /** Caps progressive JPEGs at 500 scans, against scan-count decompression bombs. */
 const TJFLAG_LIMITSCANS = 32768;
 
-export const jpegTurboSlot = new WasmSlot('jpeg decoder', wasm, async (module) => {
-  let memory: WebAssembly.Memory | undefined;
-  const fail = (what: string) => () => {
-    throw new Error(what);
-  };
-  const imports = {
-    env: {
-      setjmp: () => 0,
-      // libjpeg reports a fatal error by longjmp-ing to its setjmp; here that unwinds as an exception
-      // and the slot discards the instance, whose stack pointer is then unreliable.
-      longjmp: fail('corrupt JPEG data'),
-    },
-    wasi_snapshot_preview1: {
-      environ_sizes_get: (count: number, size: number) => {
-        new Uint32Array((memory as WebAssembly.Memory).buffer).fill(0, count >> 2, (count >> 2) + 1);
-        new Uint32Array((memory as WebAssembly.Memory).buffer).fill(0, size >> 2, (size >> 2) + 1);
-        return 0;
+export const jpegTurboSlot = new WasmSlot(
+  'jpeg decoder',
+  wasm,
+  async (module) => {
+    let memory: WebAssembly.Memory | undefined;
+    const fail = (what: string) => () => {
+      throw new Error(what);
+    };
+    const imports = {
+      env: {
+        setjmp: () => 0,
+        // libjpeg reports a fatal error by longjmp-ing to its setjmp; here that unwinds as an exception
+        // and the slot discards the instance, whose stack pointer is then unreliable.
+        longjmp: fail('corrupt JPEG data'),
       },
-      environ_get: () => 0,
-      proc_exit: fail('libjpeg-turbo exited'),
-      fd_close: fail('unexpected fd_close'),
-      fd_seek: fail('unexpected fd_seek'),
-      fd_write: fail('unexpected fd_write'),
-    },
-  };
-  const instance = await WebAssembly.instantiate(module, imports);
-  const api = instance.exports as unknown as TurboJpeg;
-  memory = api.memory;
-  return api;
-});
+      wasi_snapshot_preview1: {
+        environ_sizes_get: (count: number, size: number) => {
+          new Uint32Array((memory as WebAssembly.Memory).buffer).fill(0, count >> 2, (count >> 2) + 1);
+          new Uint32Array((memory as WebAssembly.Memory).buffer).fill(0, size >> 2, (size >> 2) + 1);
+          return 0;
+        },
+        environ_get: () => 0,
+        proc_exit: fail('libjpeg-turbo exited'),
+        fd_close: fail('unexpected fd_close'),
+        fd_seek: fail('unexpected fd_seek'),
+        fd_write: fail('unexpected fd_write'),
+      },
+    };
+    const instance = await WebAssembly.instantiate(module, imports);
+    const api = instance.exports as unknown as TurboJpeg;
+    memory = api.memory;
+    return api;
+  },
+  { memory: (tj) => tj.memory },
+);
 
 /** Size of a JPEG decoded at 1/shrink, as libjpeg rounds it. */
 export function shrunkSize(width: number, height: number, shrink: number) {

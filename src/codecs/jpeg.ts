@@ -14,10 +14,15 @@ interface JpegEncodeKernel {
   jpeg(): number;
 }
 
-export const jpegEncoderSlot = new WasmSlot('jpeg encoder', wasm, async (module) => {
-  const instance = await WebAssembly.instantiate(module, {});
-  return instance.exports as unknown as JpegEncodeKernel;
-});
+export const jpegEncoderSlot = new WasmSlot(
+  'jpeg encoder',
+  wasm,
+  async (module) => {
+    const instance = await WebAssembly.instantiate(module, {});
+    return instance.exports as unknown as JpegEncodeKernel;
+  },
+  { memory: (kernel) => kernel.memory },
+);
 
 export const jpegEncoder: Encoder = {
   prepare: () => jpegEncoderSlot.get(),

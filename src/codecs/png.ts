@@ -22,43 +22,48 @@ interface PngApi {
   objects: Map<number, unknown>;
 }
 
-export const pngSlot = new WasmSlot('png', wasm, async (module): Promise<PngApi> => {
-  const objects = new Map<number, unknown>();
-  let next = 132; // wasm-bindgen reserves the lower indices for constants
-  let exports: PngExports | undefined;
-  const memory = () => new Uint8Array((exports as PngExports).memory.buffer);
-  const keep = (value: unknown) => {
-    objects.set(next, value);
-    return next++;
-  };
-  const unsupported = () => {
-    throw new Error('16-bit PNG glue is not wired');
-  };
-  const imports = {
-    wbg: {
-      __wbindgen_memory: unsupported,
-      __wbg_buffer_a448f833075b71ba: unsupported,
-      __wbg_newwithbyteoffsetandlength_099217381c451830: unsupported,
-      __wbindgen_object_drop_ref: (index: number) => objects.delete(index),
-      __wbg_newwithownedu8clampedarrayandsh_91db5987993a08fb: (
-        ptr: number,
-        len: number,
-        w: number,
-        h: number,
-      ) => {
-        const data = memory().slice(ptr, ptr + len);
-        exports?.__wbindgen_free(ptr, len, 1);
-        return keep({ data, width: w >>> 0, height: h >>> 0 } satisfies RawImage);
+export const pngSlot = new WasmSlot(
+  'png',
+  wasm,
+  async (module): Promise<PngApi> => {
+    const objects = new Map<number, unknown>();
+    let next = 132; // wasm-bindgen reserves the lower indices for constants
+    let exports: PngExports | undefined;
+    const memory = () => new Uint8Array((exports as PngExports).memory.buffer);
+    const keep = (value: unknown) => {
+      objects.set(next, value);
+      return next++;
+    };
+    const unsupported = () => {
+      throw new Error('16-bit PNG glue is not wired');
+    };
+    const imports = {
+      wbg: {
+        __wbindgen_memory: unsupported,
+        __wbg_buffer_a448f833075b71ba: unsupported,
+        __wbg_newwithbyteoffsetandlength_099217381c451830: unsupported,
+        __wbindgen_object_drop_ref: (index: number) => objects.delete(index),
+        __wbg_newwithownedu8clampedarrayandsh_91db5987993a08fb: (
+          ptr: number,
+          len: number,
+          w: number,
+          h: number,
+        ) => {
+          const data = memory().slice(ptr, ptr + len);
+          exports?.__wbindgen_free(ptr, len, 1);
+          return keep({ data, width: w >>> 0, height: h >>> 0 } satisfies RawImage);
+        },
+        __wbindgen_throw: (ptr: number, len: number) => {
+          throw new Error(new TextDecoder().decode(memory().subarray(ptr, ptr + len)));
+        },
       },
-      __wbindgen_throw: (ptr: number, len: number) => {
-        throw new Error(new TextDecoder().decode(memory().subarray(ptr, ptr + len)));
-      },
-    },
-  };
-  const instance = await WebAssembly.instantiate(module, imports);
-  exports = instance.exports as unknown as PngExports;
-  return { exports, objects };
-});
+    };
+    const instance = await WebAssembly.instantiate(module, imports);
+    exports = instance.exports as unknown as PngExports;
+    return { exports, objects };
+  },
+  { memory: (api) => api.exports.memory },
+);
 
 function passBytes(api: PngExports, bytes: Uint8Array): number {
   const ptr = api.__wbindgen_malloc(bytes.length, 1);

@@ -12,10 +12,15 @@ interface ResizeKernel {
   run(): number;
 }
 
-export const resizeSlot = new WasmSlot('resize', wasm, async (module) => {
-  const instance = await WebAssembly.instantiate(module, {});
-  return instance.exports as unknown as ResizeKernel;
-});
+export const resizeSlot = new WasmSlot(
+  'resize',
+  wasm,
+  async (module) => {
+    const instance = await WebAssembly.instantiate(module, {});
+    return instance.exports as unknown as ResizeKernel;
+  },
+  { memory: (kernel) => kernel.memory },
+);
 
 export interface ResizeOptions {
   /** The image has transparency: filter in premultiplied alpha so clear pixels do not bleed colour. */

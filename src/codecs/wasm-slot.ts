@@ -2,23 +2,37 @@
  * One lazily initialised WebAssembly module and its current instance. Compilation happens once per
  * source and is memoised; a failed compile or instantiation is not cached, so the next call retries;
  * an instance that threw (a trap, an allocation failure) is discarded and the next call gets a fresh
- * one, because a trapped module's memory and stack can no longer be trusted.
+ * one, because a trapped module's memory and stack can no longer be trusted. WebAssembly memories
+ * never shrink, so an instance whose memory grew past a threshold (one huge image) is dropped after
+ * its call rather than holding that memory for the life of the process.
  */
 import { type ErrorCode, ResizerError } from '../core/errors.js';
 
 export type WasmSource = WebAssembly.Module | Uint8Array<ArrayBuffer> | ArrayBuffer;
 
+/** Instances whose memory grew beyond this are recycled after their call. */
+export const RECYCLE_ABOVE_BYTES = 256 * 1024 * 1024;
+
+export interface SlotOptions<T> {
+  /** The instance's linear memory, to recycle instances that grew too large. */
+  memory?: (api: T) => WebAssembly.Memory | undefined;
+  recycleAboveBytes?: number;
+}
+
 export class WasmSlot<T> {
   #source: WasmSource;
   #module: Promise<WebAssembly.Module> | undefined;
   #instance: Promise<T> | undefined;
+  readonly #options: SlotOptions<T>;
 
   constructor(
     readonly name: string,
     source: WasmSource,
     private readonly instantiate: (module: WebAssembly.Module) => Promise<T> | T,
+    options: SlotOptions<T> = {},
   ) {
     this.#source = source;
+    this.#options = options;
   }
 
   /** Replaces the module source (a host-compiled WebAssembly.Module, or bytes) and drops the instance. */
@@ -50,9 +64,14 @@ export class WasmSlot<T> {
    * becomes a ResizerError with `failureCode`.
    */
   async use<R>(failureCode: ErrorCode, fn: (api: T) => R | Promise<R>): Promise<R> {
-    const api = await this.get();
+    const instance = this.get();
+    const api = await instance;
     try {
-      return await fn(api);
+      const result = await fn(api);
+      const bytes = this.#options.memory?.(api)?.buffer.byteLength ?? 0;
+      if (bytes > (this.#options.recycleAboveBytes ?? RECYCLE_ABOVE_BYTES) && this.#instance === instance)
+        this.discard();
+      return result;
     } catch (error) {
       if (error instanceof ResizerError) throw error;
       this.discard();

@@ -22,6 +22,10 @@ export interface ResizerConfig {
   cacheControl: string;
   /** Canvas colour for `fit=contain` on outputs without alpha, and for flattening alpha into JPEG. */
   background: readonly [number, number, number];
+  /** When not empty, the only widths served (see policy.ts); other widths are refused or snapped. */
+  allowedWidths: readonly number[];
+  /** Snap other widths to the next allowed one instead of refusing them. */
+  snapWidths: boolean;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -39,6 +43,8 @@ export const DEFAULT_CONFIG: ResizerConfig = {
   limits: DEFAULT_LIMITS,
   cacheControl: 'public, max-age=86400',
   background: [255, 255, 255],
+  allowedWidths: [],
+  snapWidths: false,
 };
 
 export type ConfigOverrides = Partial<Omit<ResizerConfig, 'limits' | 'formats'>> & {
@@ -73,6 +79,11 @@ export function resolveConfig(overrides: ConfigOverrides = {}): ResizerConfig {
   ) {
     invalid('background', 'three integers between 0 and 255', background);
   }
+  const { allowedWidths } = config;
+  if (!Array.isArray(allowedWidths) || allowedWidths.length > 64)
+    invalid('allowedWidths', 'a list of at most 64 widths', allowedWidths);
+  allowedWidths.forEach((width, i) => checkInteger(`allowedWidths[${i}]`, width, 1, 16383));
+  if (typeof config.snapWidths !== 'boolean') invalid('snapWidths', 'true or false', config.snapWidths);
   return config;
 }
 

@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   'output-too-large', // the requested output exceeds the output dimension limit
   'format-disabled', // the requested output format is switched off in the configuration
   'codec-failure', // a codec trapped or ran out of memory
+  'timeout', // the request's time budget ran out between stages
+  'width-not-allowed', // the configuration allows only listed widths, and snapping is off
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

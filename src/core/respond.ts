@@ -36,6 +36,8 @@ export interface ResizeRequest {
   fetchMs?: number;
   /** Largest image body the platform can return (see TransformContext.maxOutputBytes). */
   maxOutputBytes?: number | undefined;
+  /** See TransformContext.deadline. */
+  deadline?: number | undefined;
 }
 
 export async function resizeOutcome(
@@ -45,8 +47,13 @@ export async function resizeOutcome(
 ): Promise<Outcome> {
   if (request.query.kind === 'invalid') return passthrough(request.query.error);
   try {
-    const { accept, maxOutputBytes } = request;
-    const result = await transform(original, request.query.options, { accept, config, maxOutputBytes });
+    const { accept, maxOutputBytes, deadline } = request;
+    const result = await transform(original, request.query.options, {
+      accept,
+      config,
+      maxOutputBytes,
+      deadline,
+    });
     const cacheControl = request.originCacheControl || config.cacheControl;
     return { kind: 'resized', result, headers: resizedHeaders(result, cacheControl, request.fetchMs ?? 0) };
   } catch (error) {

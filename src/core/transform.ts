@@ -11,6 +11,7 @@ import { chooseFormat } from './negotiate.js';
 import type { OutputFormat, TransformOptions } from './options.js';
 import { normalizeOptions } from './params.js';
 import { crop, flatten, isOpaque, orient, orientedSize, pad, type RawImage, sampleTiles } from './pixels.js';
+import { applyWidthPolicy } from './policy.js';
 import { type ImageInfo, probe } from './probe.js';
 
 export interface TransformContext {
@@ -23,6 +24,18 @@ export interface TransformContext {
    * when none fits, the transform rejects with `output-too-large`.
    */
   maxOutputBytes?: number | undefined;
+  /**
+   * When the work must be over, on the `performance.now()` clock. WebAssembly cannot be interrupted,
+   * so it is checked between stages (and between encodes): a late request rejects with `timeout`
+   * instead of starting its next stage.
+   */
+  deadline?: number | undefined;
+}
+
+function checkDeadline(deadline: number | undefined, stage: string): void {
+  if (deadline !== undefined && performance.now() > deadline) {
+    throw new ResizerError('timeout', `Time budget ran out before ${stage}`);
+  }
 }
 
 export interface Timings {
@@ -69,7 +82,7 @@ export function planTransform(bytes: Uint8Array, options: TransformOptions, cont
       `Input is ${bytes.byteLength} bytes, over the ${limits.maxInputBytes} limit`,
     );
   }
-  const request = normalizeOptions(options);
+  const request = applyWidthPolicy(normalizeOptions(options), config);
   const info = probe(bytes);
   if (info.format !== 'jpeg' && info.format !== 'png' && info.format !== 'webp') {
     throw new ResizerError('unsupported-input', `${info.format.toUpperCase()} input is served as it is`);
@@ -114,6 +127,7 @@ export async function transform(
   const { plan, config } = planTransform(bytes, options, context);
   const { info, geometry, format } = plan;
   const timings: Timings = { decode: 0, resize: 0, encode: 0 };
+  checkDeadline(context.deadline, 'decoding');
 
   let start = performance.now();
   // The encoder's module compiles on V8's background threads while this thread decodes.
@@ -132,6 +146,7 @@ export async function transform(
     );
   }
   timings.decode = performance.now() - start;
+  checkDeadline(context.deadline, 'resizing');
 
   start = performance.now();
   let image = await resample(decoded, geometry, info.orientation, info.hasAlpha === true);
@@ -142,8 +157,9 @@ export async function transform(
   if (format === 'jpeg' && info.hasAlpha && !isOpaque(image)) image = flatten(image, config.background);
   timings.resize = performance.now() - start;
 
+  checkDeadline(context.deadline, 'encoding');
   start = performance.now();
-  const { data, quality } = await encodeWithin(image, encoder, format, plan.quality, context.maxOutputBytes);
+  const { data, quality } = await encodeWithin(image, encoder, format, plan.quality, context);
   timings.encode = performance.now() - start;
 
   return {
@@ -178,13 +194,14 @@ async function encodeWithin(
   encoder: Encoder,
   format: OutputFormat,
   quality: number,
-  maxBytes = Number.POSITIVE_INFINITY,
+  { maxOutputBytes: maxBytes = Number.POSITIVE_INFINITY, deadline }: TransformContext,
 ) {
   let ladder = LOSSY.has(format) ? qualityLadder(quality) : [quality];
   if (Number.isFinite(maxBytes) && ladder.length > 1)
     ladder = await skipHopeless(image, encoder, ladder, maxBytes);
   let last = 0;
-  for (const q of ladder) {
+  for (const [step, q] of ladder.entries()) {
+    if (step > 0) checkDeadline(deadline, `encoding at quality ${q}`);
     const data = await encoder.encode(image, { quality: q });
     if (data.byteLength <= maxBytes) return { data, quality: q };
     last = data.byteLength;

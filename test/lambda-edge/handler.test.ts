@@ -88,3 +88,32 @@ describe('a folder origin cannot be escaped', () => {
     ).toBeUndefined();
   });
 });
+
+describe('policies decided before the origin is read', () => {
+  test('a width outside the allowed list passes through without a read', async () => {
+    let reads = 0;
+    const counting: Origin = async () => {
+      reads++;
+      return toBytes(scene(400, 300).jpeg());
+    };
+    const strict = resolveEdgeConfig({ allowedWidths: [100, 200] });
+    const event = originResponseEvent({ uri: '/photo.jpg', querystring: 'width=150' });
+    const result = await createHandler({ config: strict, origin: counting })(event);
+    expect(header(result, 'x-resizer-passthrough')).toBe('width-not-allowed');
+    expect(reads).toBe(0);
+    const snapping = resolveEdgeConfig({ allowedWidths: [100, 200], snapWidths: true });
+    const snapped = await createHandler({ config: snapping, origin: counting })(event);
+    expect(snapped.status).toBe('200');
+    expect(reads).toBe(1);
+  });
+
+  test('a request over its time budget passes through with the reason', async () => {
+    const bytes = await toBytes(scene(400, 300).jpeg());
+    const late: Origin = () => new Promise((resolve) => setTimeout(() => resolve(bytes), 250));
+    const tight = resolveEdgeConfig({ fetchTimeoutMs: 5000, timeBudgetMs: 100 });
+    const result = await createHandler({ config: tight, origin: late })(
+      originResponseEvent({ uri: '/photo.jpg', querystring: 'width=100' }),
+    );
+    expect(header(result, 'x-resizer-passthrough')).toBe('timeout');
+  });
+});

@@ -73,3 +73,34 @@ test('bad bytes fail initialisation with a typed error, and a later good source 
   await s.init(MODULE);
   expect(await s.use('codec-failure', (api) => api.ok())).toBe(42);
 });
+
+// (module (memory (export "memory") 1) (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))
+const GROWING = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x03, 0x02,
+  0x01, 0x00, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x11, 0x02, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02,
+  0x00, 0x04, 0x67, 0x72, 0x6f, 0x77, 0x00, 0x00, 0x0a, 0x08, 0x01, 0x06, 0x00, 0x20, 0x00, 0x40, 0x00, 0x0b,
+]);
+
+test('an instance whose memory grew past the threshold is recycled after its call', async () => {
+  interface Growing {
+    memory: WebAssembly.Memory;
+    grow(pages: number): number;
+  }
+  const instances: Growing[] = [];
+  const s = new WasmSlot<Growing>(
+    'growing',
+    GROWING,
+    async (module) => {
+      const api = (await WebAssembly.instantiate(module)).exports as unknown as Growing;
+      instances.push(api);
+      return api;
+    },
+    { memory: (api) => api.memory, recycleAboveBytes: 3 * 65536 },
+  );
+  expect(await s.use('codec-failure', (api) => api.grow(1))).toBe(1); // 2 pages: kept
+  await s.use('codec-failure', (api) => api.memory.buffer.byteLength);
+  expect(instances).toHaveLength(1);
+  expect(await s.use('codec-failure', (api) => api.grow(4))).toBe(2); // 6 pages: recycled after the call
+  expect(await s.use('codec-failure', (api) => api.memory.buffer.byteLength)).toBe(65536);
+  expect(instances).toHaveLength(2);
+});

@@ -14,6 +14,8 @@ import {
 export interface EdgeConfig extends ResizerConfig {
   /** Time allowed to fetch the original, well inside the 30 s origin-trigger timeout. */
   fetchTimeoutMs: number;
+  /** Time allowed for the whole request (fetch included), checked between stages. */
+  timeBudgetMs: number;
   /** Largest generated response, base64 body plus headers (CloudFront allows 1 MB for origin triggers). */
   responseBudgetBytes: number;
   /** An S3-compatible endpoint to read originals from instead of the bucket in the event. */
@@ -21,24 +23,28 @@ export interface EdgeConfig extends ResizerConfig {
 }
 
 export type EdgeConfigOverrides = ConfigOverrides &
-  Partial<Pick<EdgeConfig, 'fetchTimeoutMs' | 'responseBudgetBytes' | 's3Endpoint'>>;
+  Partial<Pick<EdgeConfig, 'fetchTimeoutMs' | 'timeBudgetMs' | 'responseBudgetBytes' | 's3Endpoint'>>;
 
 export const EDGE_DEFAULTS = {
   fetchTimeoutMs: 10_000,
+  // Leaves 10 s of the 30 s trigger timeout for the one stage that may already be running.
+  timeBudgetMs: 20_000,
   // 1 MB is CloudFront's limit; whether base64 inflation counts is undocumented, so budget the
   // encoded body plus headers, with a margin below the smaller (decimal) reading of the limit.
   responseBudgetBytes: 1_000_000,
 } as const;
 
 export function resolveEdgeConfig(overrides: EdgeConfigOverrides = {}): EdgeConfig {
-  const { fetchTimeoutMs, responseBudgetBytes, s3Endpoint, ...core } = overrides;
+  const { fetchTimeoutMs, timeBudgetMs, responseBudgetBytes, s3Endpoint, ...core } = overrides;
   const config: EdgeConfig = {
     ...resolveConfig(core),
     fetchTimeoutMs: fetchTimeoutMs ?? EDGE_DEFAULTS.fetchTimeoutMs,
+    timeBudgetMs: timeBudgetMs ?? EDGE_DEFAULTS.timeBudgetMs,
     responseBudgetBytes: responseBudgetBytes ?? EDGE_DEFAULTS.responseBudgetBytes,
     s3Endpoint,
   };
   checkInteger('fetchTimeoutMs', config.fetchTimeoutMs, 100, 25_000);
+  checkInteger('timeBudgetMs', config.timeBudgetMs, 100, 29_000);
   checkInteger('responseBudgetBytes', config.responseBudgetBytes, 10_000, 1_048_576);
   if (s3Endpoint !== undefined && !/^https?:\/\/[^/]+/.test(s3Endpoint))
     invalid('s3Endpoint', 'an http(s) URL', s3Endpoint);

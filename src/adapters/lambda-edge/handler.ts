@@ -3,6 +3,7 @@
  * CloudFront result. Every path that does not resize returns the origin's response with a reason.
  */
 import { isResizerError } from '../../core/errors.js';
+import { applyWidthPolicy } from '../../core/policy.js';
 import { resizeOutcome } from '../../core/respond.js';
 import type { EdgeConfig } from './config.js';
 import type { Origin } from './origin.js';
@@ -22,6 +23,7 @@ export type OriginResponseHandler = (event: OriginResponseEvent) => Promise<Clou
 
 export function createHandler({ config, origin }: HandlerOptions): OriginResponseHandler {
   return async (event) => {
+    const deadline = performance.now() + config.timeBudgetMs;
     const response = originResponse(event);
     const request = describeRequest(event);
     if (request.originStatus !== '200') return passthrough(response, 'origin-status');
@@ -30,6 +32,12 @@ export function createHandler({ config, origin }: HandlerOptions): OriginRespons
     if (request.key === undefined) return passthrough(response, 'invalid-key');
     if ((request.originLength ?? 0) > config.limits.maxInputBytes)
       return passthrough(response, 'input-too-large');
+    try {
+      applyWidthPolicy(request.query.options, config); // refuse before reading the origin
+    } catch (error) {
+      if (isResizerError(error)) return passthrough(response, error.code);
+      throw error;
+    }
 
     const started = performance.now();
     let original: Uint8Array | undefined;
@@ -60,6 +68,7 @@ export function createHandler({ config, origin }: HandlerOptions): OriginRespons
         originCacheControl: request.originCacheControl,
         fetchMs: performance.now() - started,
         maxOutputBytes,
+        deadline,
       },
       config,
     );
