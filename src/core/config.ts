@@ -82,7 +82,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}): ResizerConfig {
   const { allowedWidths } = config;
   if (!Array.isArray(allowedWidths) || allowedWidths.length > 64)
     invalid('allowedWidths', 'a list of at most 64 widths', allowedWidths);
-  allowedWidths.forEach((width, i) => checkInteger(`allowedWidths[${i}]`, width, 1, 16383));
+  for (const [i, width] of allowedWidths.entries()) checkInteger(`allowedWidths[${i}]`, width, 1, 16383);
   if (typeof config.snapWidths !== 'boolean') invalid('snapWidths', 'true or false', config.snapWidths);
   return config;
 }
