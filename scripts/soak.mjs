@@ -63,6 +63,7 @@ const mib = () => process.memoryUsage().rss / 2 ** 20;
 const outcomes = {};
 const start = mib();
 let peak = start;
+const samples = [];
 const started = performance.now();
 for (let i = 0; i < Number(values.requests); i++) {
   const key = r.pick(names);
@@ -97,6 +98,7 @@ for (let i = 0; i < Number(values.requests); i++) {
     `resized ${result.headers['content-type']?.[0]?.value}`;
   outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
   peak = Math.max(peak, mib());
+  if ((i + 1) % 250 === 0) samples.push(`${i + 1}: ${mib().toFixed(0)}`);
 }
 const end = mib();
 console.log(
@@ -105,5 +107,6 @@ console.log(
 console.log(
   `RSS MiB: start ${start.toFixed(0)}, peak ${peak.toFixed(0)}, end ${end.toFixed(0)} (growth ${(end - start).toFixed(0)})`,
 );
+console.log(`RSS MiB after every 250 requests: ${samples.join(', ')}`);
 for (const [outcome, n] of Object.entries(outcomes).sort()) console.log(`  ${outcome.padEnd(26)} ${n}`);
 if (outcomes['internal-error']) process.exit(1);

@@ -274,6 +274,15 @@ static int bit_count;
 
 static inline void put_byte(uint8_t b) { output[output_length++] = b; }
 
+/** Room for `bytes` more output: the output is the last allocation, so it grows in place. */
+static int reserve_output(size_t bytes) {
+  if (output_length + bytes <= output_capacity) return 1;
+  size_t more = output_capacity > bytes ? output_capacity : bytes;
+  if (!allocate(more)) return 0;
+  output_capacity += more;
+  return 1;
+}
+
 static inline void put_bits(uint32_t value, int n) {
   bit_buffer = (bit_buffer << n) | (value & ((1u << n) - 1));
   bit_count += n;
@@ -367,9 +376,9 @@ __attribute__((export_name("encode"))) size_t encode(int32_t quality, int32_t su
   for (int32_t my = 0; my < mcus_y; my++) transform_mcu_row(my, mcus_x, &cursor, dc);
   for (int t = 0; t < 4; t++) build_table(tables[t]);
 
-  // Worst case per block: 16-bit codes with 11 value bits for all 64 coefficients, doubled by
-  // stuffing. The output is the last allocation, so it could only grow at the end.
-  output_capacity = (size_t)block_count * 64 * 27 / 8 * 2 + 1024;
+  // Start at a quarter byte per coefficient (photos at quality 80 need a tenth to a fifth) and grow:
+  // the worst case (64 codes of 27 bits, doubled by stuffing) would reserve 432 bytes a block.
+  output_capacity = ((size_t)block_count * 16 + 4096 + 15) & ~(size_t)15;
   output = allocate(output_capacity);
   if (!output) return 0;
   output_length = 0;
@@ -379,6 +388,7 @@ __attribute__((export_name("encode"))) size_t encode(int32_t quality, int32_t su
   const int16_t *c = coefficients;
   const int32_t luma_blocks = h_samp * h_samp;
   for (int32_t m = 0; m < mcus_x * mcus_y; m++) {
+    if (!reserve_output((size_t)(luma_blocks + 2) * 432 + 16)) return 0;
     for (int32_t b = 0; b < luma_blocks; b++, c += 64) write_block(c, &dc[0], &dc_luma, &ac_luma);
     write_block(c, &dc[1], &dc_chroma, &ac_chroma), c += 64;
     write_block(c, &dc[2], &dc_chroma, &ac_chroma), c += 64;

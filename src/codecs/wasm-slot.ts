@@ -3,7 +3,7 @@
  * source and is memoised; a failed compile or instantiation is not cached, so the next call retries;
  * an instance that threw (a trap, an allocation failure) is discarded and the next call gets a fresh
  * one, because a trapped module's memory and stack can no longer be trusted. WebAssembly memories
- * never shrink, so an instance whose memory grew past a threshold (one huge image) is dropped after
+ * never shrink, so an instance whose memory grew past 128 MiB (one huge image) is dropped after
  * its call rather than holding that memory for the life of the process.
  */
 import { type ErrorCode, ResizerError } from '../core/errors.js';
@@ -11,7 +11,7 @@ import { type ErrorCode, ResizerError } from '../core/errors.js';
 export type WasmSource = WebAssembly.Module | Uint8Array<ArrayBuffer> | ArrayBuffer;
 
 /** Instances whose memory grew beyond this are recycled after their call. */
-export const RECYCLE_ABOVE_BYTES = 256 * 1024 * 1024;
+export const RECYCLE_ABOVE_BYTES = 128 * 1024 * 1024;
 
 export interface SlotOptions<T> {
   /** The instance's linear memory, to recycle instances that grew too large. */

@@ -63,3 +63,19 @@ test('lower quality gives fewer bytes', async () => {
     sizes.push((await jpegEncoder.encode(image, { quality })).length);
   expect([...sizes].sort((a, b) => b - a)).toEqual(sizes);
 });
+
+test('output larger than the initial buffer (noise at quality 100) grows and stays valid', async () => {
+  const width = 256;
+  const height = 192;
+  const data = new Uint8Array(width * height * 4);
+  let state = 99;
+  for (let i = 0; i < data.length; i++) {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    data[i] = state >>> 23;
+  }
+  const jpeg = await jpegEncoder.encode({ data, width, height }, { quality: 100 });
+  expect(jpeg.length).toBeGreaterThan(width * height * 0.375 + 4096); // past the initial quarter byte per coefficient
+  const decoded = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+  expect([decoded.info.width, decoded.info.height]).toEqual([width, height]);
+  expect([jpeg[jpeg.length - 2], jpeg[jpeg.length - 1]]).toEqual([0xff, 0xd9]);
+});
