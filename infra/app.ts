@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { enabledFormats, readDeployConfig } from './config.js';
+import { readDeployConfig, viewerPolicy } from './config.js';
 import { EdgeResizerStack } from './stack.js';
 
 const root = process.cwd();
@@ -12,7 +12,7 @@ new EdgeResizerStack(app, deploy.stackName, {
   deploy,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT },
   lambdaCodeDir: path.join(root, 'dist', 'lambda-edge'),
-  formats: enabledFormats(path.join(root, 'edge-resizer.config.json')),
+  viewer: viewerPolicy(path.join(root, 'edge-resizer.config.json')),
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

@@ -52,8 +52,13 @@ export function readDeployConfig(node: Node): DeployConfig {
   };
 }
 
-/** Output formats switched on in edge-resizer.config.json, for the viewer-request function. */
-export function enabledFormats(configFile: string): { webp: boolean; avif: boolean } {
-  const formats = existsSync(configFile) ? (JSON.parse(readFileSync(configFile, 'utf8')).formats ?? {}) : {};
-  return { webp: formats.webp ?? true, avif: formats.avif ?? false };
+/** The formats and width policy of edge-resizer.config.json, for the viewer-request function. */
+export function viewerPolicy(configFile: string) {
+  const config = existsSync(configFile) ? JSON.parse(readFileSync(configFile, 'utf8')) : {};
+  const formats = config.formats ?? {};
+  return {
+    formats: { webp: formats.webp ?? true, avif: formats.avif ?? false },
+    allowedWidths: (config.allowedWidths ?? []) as number[],
+    snapWidths: config.snapWidths === true,
+  };
 }

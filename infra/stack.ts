@@ -22,8 +22,8 @@ export interface EdgeResizerStackProps extends StackProps {
   deploy: DeployConfig;
   /** Folder holding the built Lambda@Edge bundle (index.mjs). */
   lambdaCodeDir: string;
-  /** Output formats enabled in the bundle's configuration, mirrored by the viewer function. */
-  formats: { webp: boolean; avif: boolean };
+  /** The bundle's formats and width policy, mirrored by the viewer function. */
+  viewer: ViewerPolicy;
 }
 
 export class EdgeResizerStack extends Stack {
@@ -86,7 +86,7 @@ export class EdgeResizerStack extends Stack {
     const viewerRequest = new cloudfront.Function(this, 'ViewerRequest', {
       comment: 'edge-resizer: canonical query and format before the cache key',
       runtime: cloudfront.FunctionRuntime.JS_2_0,
-      code: cloudfront.FunctionCode.fromInline(viewerRequestSource(props.formats)),
+      code: cloudfront.FunctionCode.fromInline(viewerRequestSource(props.viewer)),
     });
 
     const cachePolicy = new cloudfront.CachePolicy(this, 'ResizedImages', {
@@ -150,11 +150,33 @@ const PRICE_CLASSES = {
   All: cloudfront.PriceClass.PRICE_CLASS_ALL,
 } as const;
 
-export function viewerRequestSource(formats: { webp: boolean; avif: boolean }): string {
+export interface ViewerPolicy {
+  formats: { webp: boolean; avif: boolean };
+  allowedWidths?: readonly number[];
+  snapWidths?: boolean;
+}
+
+/** The CloudFront Function's source with the deployment's formats and width policy filled in. */
+export function viewerRequestSource({
+  formats,
+  allowedWidths = [],
+  snapWidths = false,
+}: ViewerPolicy): string {
   const source = readFileSync(new URL('./viewer-request.js', import.meta.url), 'utf8');
-  const marker = 'const ENABLED = { webp: true, avif: false };';
-  if (!source.includes(marker)) throw new Error('viewer-request.js lost its ENABLED line');
-  return source.replace(marker, `const ENABLED = { webp: ${formats.webp}, avif: ${formats.avif} };`);
+  const replacements = [
+    [
+      'const ENABLED = { webp: true, avif: false };',
+      `const ENABLED = { webp: ${formats.webp}, avif: ${formats.avif} };`,
+    ],
+    [
+      'const WIDTHS = { allowed: [], snap: false };',
+      `const WIDTHS = { allowed: ${JSON.stringify(allowedWidths)}, snap: ${snapWidths} };`,
+    ],
+  ];
+  return replacements.reduce((code, [marker = '', value = '']) => {
+    if (!code.includes(marker)) throw new Error(`viewer-request.js lost its line ${marker}`);
+    return code.replace(marker, value);
+  }, source);
 }
 
 /** cdk-nag findings that are decisions, each acknowledged with its reason. */

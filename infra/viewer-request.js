@@ -6,8 +6,12 @@
 // - resolves `format=auto` or a missing format against Accept into a concrete format (or none, which
 //   means "the original's format"), only when the request asks for a transform at all.
 // Values are otherwise left as sent: the origin-response function validates them.
-// ENABLED is replaced at deploy time from edge-resizer.config.json (see infra/stack.ts).
+// - with allowed widths configured, a request for another width is snapped to the next allowed one
+//   (snapWidths) or stripped of its parameters (served as the original), so visitors cannot make
+//   CloudFront cache and the function compute one variant per width.
+// ENABLED and WIDTHS are replaced at deploy time from edge-resizer.config.json (see infra/stack.ts).
 const ENABLED = { webp: true, avif: false };
+const WIDTHS = { allowed: [], snap: false };
 const NAMES = ['width', 'height', 'fit', 'format', 'quality'];
 
 function valuesOf(entry) {
@@ -37,6 +41,26 @@ function negotiate(accept) {
   return undefined;
 }
 
+/** The same rule as the origin's (src/core/policy.ts): false when the request must be refused. */
+function applyWidths(canonical) {
+  const width = canonical.width;
+  if (WIDTHS.allowed.length === 0 || !width || width.multiValue || !/^[1-9][0-9]{0,8}$/.test(width.value))
+    return true;
+  const requested = Number(width.value);
+  if (WIDTHS.allowed.indexOf(requested) !== -1) return true;
+  if (!WIDTHS.snap) return false;
+  const sorted = WIDTHS.allowed.slice().sort((a, b) => a - b);
+  const snapped = sorted.find((w) => w >= requested) || sorted[sorted.length - 1];
+  canonical.width = { value: String(snapped) };
+  const height = canonical.height;
+  if (height && !height.multiValue && /^[1-9][0-9]{0,8}$/.test(height.value)) {
+    canonical.height = {
+      value: String(Math.max(1, Math.round((Number(height.value) * snapped) / requested))),
+    };
+  }
+  return true;
+}
+
 // biome-ignore lint/correctness/noUnusedVariables: CloudFront calls it by name.
 function handler(event) {
   const request = event.request;
@@ -50,6 +74,10 @@ function handler(event) {
       values.length === 1
         ? { value: values[0] }
         : { value: values[0], multiValue: values.map((v) => ({ value: v })) };
+  }
+  if (!applyWidths(canonical)) {
+    request.querystring = {};
+    return request;
   }
   const format = canonical.format;
   const recognised = Object.keys(canonical).length;

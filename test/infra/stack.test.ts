@@ -18,7 +18,7 @@ function synth(deploy = DEPLOY_DEFAULTS) {
   const stack = new EdgeResizerStack(app, 'EdgeResizer', {
     deploy,
     lambdaCodeDir: path.resolve('dist/lambda-edge'),
-    formats: { webp: true, avif: false },
+    viewer: { formats: { webp: true, avif: false } },
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth(); // throws when a rule fails without an acknowledgement

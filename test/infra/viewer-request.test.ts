@@ -9,8 +9,13 @@ import ACCEPT from '../fixtures/accept-headers.json' with { type: 'json' };
 type QueryValue = { value: string; multiValue?: { value: string }[] };
 type Query = Record<string, QueryValue>;
 
-function load(formats = { webp: true, avif: false }) {
-  const handler = runInNewContext(`${viewerRequestSource(formats)}\nhandler;`, {}) as (event: unknown) => {
+function load(
+  formats = { webp: true, avif: false },
+  widths: { allowedWidths?: number[]; snapWidths?: boolean } = {},
+) {
+  const handler = runInNewContext(`${viewerRequestSource({ formats, ...widths })}\nhandler;`, {}) as (
+    event: unknown,
+  ) => {
     querystring: Query;
   };
   return (query: Query, accept?: string) =>
@@ -117,5 +122,28 @@ describe('one cache key per variant', () => {
 });
 
 test('the deployed source is under the 10 KB CloudFront Functions limit', () => {
-  expect(Buffer.byteLength(viewerRequestSource({ webp: true, avif: true }))).toBeLessThan(10 * 1024);
+  const source = viewerRequestSource({
+    formats: { webp: true, avif: true },
+    allowedWidths: [320, 640, 1280],
+    snapWidths: true,
+  });
+  expect(Buffer.byteLength(source)).toBeLessThan(10 * 1024);
+});
+
+describe('allowed widths at the cache key', () => {
+  const strict = load(undefined, { allowedWidths: [320, 640] });
+  const snapping = load(undefined, { allowedWidths: [320, 640], snapWidths: true });
+  test('an allowed width passes', () => {
+    expect(cacheKey(strict(qs('width=320&height=100'), ACCEPT.curl))).toBe('width=320&height=100');
+  });
+  test('another width is stripped, so the original is served from one cache entry', () => {
+    expect(strict(qs('width=321&height=100'), ACCEPT.chrome)).toEqual({});
+  });
+  test('snapping moves width (and height) as the origin would', () => {
+    expect(cacheKey(snapping(qs('width=500&height=250'), ACCEPT.curl))).toBe('width=640&height=320');
+    expect(cacheKey(snapping(qs('width=5000'), ACCEPT.curl))).toBe('width=640');
+  });
+  test('invalid widths are left for the origin to refuse', () => {
+    expect(cacheKey(strict(qs('width=abc'), ACCEPT.curl))).toBe('width=abc');
+  });
 });
