@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { transform } from '../src/index.js';
+import { pngBomb } from './helpers/bombs.js';
 import { colourAt, decode, quadrants, scene, similarity, toBytes } from './helpers/images.js';
 
 /** Sharp's resize of the same input to the same box: the reference for perceptual checks. */
@@ -168,16 +169,6 @@ describe('bytes handled with care', () => {
 });
 
 describe('limits are decided from the header, before decoding', () => {
-  /** A PNG whose IHDR claims a huge size, followed by almost nothing. */
-  function pngBomb(width: number, height: number): Uint8Array {
-    const bytes = new Uint8Array(64);
-    bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
-    new DataView(bytes.buffer).setUint32(16, width);
-    new DataView(bytes.buffer).setUint32(20, height);
-    bytes.set([8, 6, 0, 0, 0], 24);
-    return bytes;
-  }
-
   test('a 60000x60000 PNG header is refused in milliseconds', async () => {
     const started = performance.now();
     await expect(transform(pngBomb(60000, 60000), { width: 100 })).rejects.toMatchObject({

@@ -13,20 +13,8 @@
 #include <stdint.h>
 #include <wasm_simd128.h>
 
-extern unsigned char __heap_base;
-static uintptr_t heap_top;
+#include "heap.h"
 
-static void *allocate(size_t bytes) {
-  uintptr_t start = (heap_top + 15) & ~(uintptr_t)15;
-  uintptr_t end = start + bytes;
-  size_t have = __builtin_wasm_memory_size(0) * 65536;
-  if (end > have) {
-    size_t pages = (end - have + 65535) / 65536;
-    if (__builtin_wasm_memory_grow(0, pages) == (size_t)-1) return 0;
-  }
-  heap_top = end;
-  return (void *)start;
-}
 
 // --- tables -------------------------------------------------------------------------------------
 
@@ -129,7 +117,7 @@ typedef struct {
 static Huffman dc_luma, ac_luma, dc_chroma, ac_chroma;
 
 __attribute__((export_name("begin"))) uint8_t *begin(int32_t w, int32_t h) {
-  heap_top = (uintptr_t)&__heap_base;
+  heap_reset();
   if (w < 1 || h < 1 || w > 65535 || h > 65535) return 0;
   width = w, height = h;
   rgba = allocate((size_t)w * h * 4);

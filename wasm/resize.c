@@ -12,20 +12,8 @@
 #include <stdint.h>
 #include <wasm_simd128.h>
 
-extern unsigned char __heap_base;
-static uintptr_t heap_top;
+#include "heap.h"
 
-static void *allocate(size_t bytes) {
-  uintptr_t start = (heap_top + 15) & ~(uintptr_t)15;
-  uintptr_t end = start + bytes;
-  size_t have = __builtin_wasm_memory_size(0) * 65536;
-  if (end > have) {
-    size_t pages = (end - have + 65535) / 65536;
-    if (__builtin_wasm_memory_grow(0, pages) == (size_t)-1) return 0;
-  }
-  heap_top = end;
-  return (void *)start;
-}
 
 // --- Lanczos3 weights (double precision, computed once per resize) -----------------------------
 
@@ -105,7 +93,7 @@ static v128_t *acc;   // one destination row being accumulated
 static Contributions horizontal, vertical;
 
 __attribute__((export_name("begin"))) uint8_t *begin(int32_t sw, int32_t sh, int32_t dw, int32_t dh, int32_t alpha) {
-  heap_top = (uintptr_t)&__heap_base;
+  heap_reset();
   if (sw < 1 || sh < 1 || dw < 1 || dh < 1) return 0;
   src_w = sw, src_h = sh, dst_w = dw, dst_h = dh, has_alpha = alpha;
   src = allocate((size_t)sw * sh * 4);

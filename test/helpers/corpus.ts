@@ -3,16 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { pngBomb } from './bombs.js';
 import { scene, toBytes } from './images.js';
 
 export async function makeCorpus(): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-corpus-'));
   const photo = scene(1200, 800, 2);
-  const bomb = new Uint8Array(64);
-  bomb.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
-  new DataView(bomb.buffer).setUint32(16, 60000);
-  new DataView(bomb.buffer).setUint32(20, 60000);
-  bomb.set([8, 6, 0, 0, 0], 24);
   const jpeg = await toBytes(photo.clone().jpeg({ quality: 85 }));
   const files: Record<string, Uint8Array | string> = {
     'photo.jpg': jpeg,
@@ -24,7 +20,7 @@ export async function makeCorpus(): Promise<string> {
     'anim.gif': await toBytes(sharp(await photo.clone().resize(60).png().toBuffer()).gif()),
     'unknown.jpg': new TextEncoder().encode('this is not an image at all'),
     'corrupt.jpg': jpeg.slice(0, 200),
-    'bomb.png': bomb,
+    'bomb.png': pngBomb(60000, 60000),
     'cmyk.jpg': await toBytes(photo.clone().toColourspace('cmyk').jpeg()),
   };
   for (const [name, bytes] of Object.entries(files)) {
