@@ -1,5 +1,5 @@
 /**
- * Slots for the Emscripten-built codecs of jSquash (MozJPEG, libwebp). Their factories accept an
+ * Slots for the Emscripten-built codecs of jSquash (libwebp). Their factories accept an
  * `instantiateWasm` hook, which we use to hand over our compiled module: no fetch, no filesystem,
  * and calling the factory again yields a fresh instance after a trap.
  * Note: on Node and Workers these factories define `globalThis.ImageData` when it is missing,
@@ -29,7 +29,7 @@ export function emscriptenSlot<T extends object>(
       let memory: WebAssembly.Memory | undefined;
       const api = await factory({
         noInitialRun: true,
-        // libjpeg and libwebp print warnings about recoverable damage; the outcome already says it.
+        // libwebp prints warnings about recoverable damage; the outcome already says it.
         print: () => {},
         printErr: () => {},
         instantiateWasm(imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance) => void) {
