@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { buildEdgeBundle } from '../../scripts/edge-bundle.mjs';
 import type { OriginResponseHandler } from '../../src/adapters/lambda-edge/handler.js';
 import type { OriginResponseEvent } from '../../src/adapters/lambda-edge/types.js';
@@ -79,6 +79,8 @@ function loadEvent(name: string): OriginResponseEvent {
 
 let corpus: string;
 let s3: S3Server;
+// The deployed handler writes one JSON line per request to stdout (CloudWatch); collect them here.
+const logLines: string[] = [];
 const handlers: Record<string, OriginResponseHandler> = {};
 
 beforeAll(async () => {
@@ -97,10 +99,39 @@ beforeAll(async () => {
   const outfile = path.join(mkdtempSync(path.join(tmpdir(), 'edge-resizer-bundle-')), 'index.mjs');
   await buildEdgeBundle({ root, outfile, config: { s3Endpoint: s3.endpoint } });
   handlers.s3rver = (await import(outfile)).handler;
+  vi.spyOn(console, 'log').mockImplementation((line: string) => {
+    logLines.push(line);
+  });
 }, 120_000);
 
 afterAll(async () => {
+  vi.restoreAllMocks();
   await s3?.close();
+});
+
+describe('the deployed handler logs one JSON line per request', () => {
+  test('with outcome, reason or output, and time', async () => {
+    logLines.length = 0;
+    await (handlers.s3rver as OriginResponseHandler)(loadEvent('cover'));
+    await (handlers.s3rver as OriginResponseHandler)(loadEvent('upscale'));
+    const [resizedLine, passthroughLine] = logLines.map((line) => JSON.parse(line));
+    expect(resizedLine).toMatchObject({
+      source: 'edge-resizer',
+      key: 'photo.jpg',
+      query: 'width=500&height=300',
+      outcome: 'resized',
+      format: 'jpeg',
+      width: 500,
+      height: 300,
+    });
+    expect(resizedLine.timings).toMatchObject({ fetch: expect.any(Number), decode: expect.any(Number) });
+    expect(passthroughLine).toMatchObject({
+      outcome: 'passthrough',
+      reason: 'upscale',
+      detail: 'Requested 1201xauto exceeds the original 1200x800',
+    });
+    expect(logLines).toHaveLength(2);
+  });
 });
 
 test('every fixture has an expectation', () => {

@@ -1,19 +1,38 @@
 /**
  * The origin-response handler: event -> request description -> decision -> fetch -> transform ->
- * CloudFront result. Every path that does not resize returns the origin's response with a reason.
+ * CloudFront result. Every path that does not resize returns the origin's response with a reason,
+ * and every request ends in one log entry.
  */
 import { isResizerError } from '../../core/errors.js';
 import { applyWidthPolicy } from '../../core/policy.js';
-import { resizeOutcome } from '../../core/respond.js';
+import { type PassthroughReason, resizeOutcome } from '../../core/respond.js';
+import type { Timings } from '../../core/transform.js';
 import type { EdgeConfig } from './config.js';
 import type { Origin } from './origin.js';
-import { describeRequest, originResponse } from './request.js';
+import { describeRequest, type EdgeRequest, originResponse } from './request.js';
 import { headerBytes, imageBudget, passthrough, resized } from './result.js';
 import type { CloudFrontResponse, OriginResponseEvent } from './types.js';
+
+/** One line per request, for CloudWatch (the Lambda entry writes it as JSON). */
+export interface RequestLog {
+  key: string | undefined;
+  query: string;
+  outcome: 'resized' | 'passthrough';
+  reason?: PassthroughReason;
+  detail?: string;
+  format?: string;
+  width?: number;
+  height?: number;
+  quality?: number;
+  bytes?: number;
+  ms: number;
+  timings?: Timings & { fetch: number };
+}
 
 export interface HandlerOptions {
   config: EdgeConfig;
   origin: Origin;
+  log?: ((entry: RequestLog) => void) | undefined;
 }
 
 /** Room for the headers we add (Content-Type, Cache-Control, Vary, Server-Timing, ...). */
@@ -21,61 +40,97 @@ const ADDED_HEADER_ALLOWANCE = 512;
 
 export type OriginResponseHandler = (event: OriginResponseEvent) => Promise<CloudFrontResponse>;
 
-export function createHandler({ config, origin }: HandlerOptions): OriginResponseHandler {
+type Handled = { response: CloudFrontResponse; log: Omit<RequestLog, 'key' | 'query' | 'ms'> };
+
+export function createHandler({ config, origin, log }: HandlerOptions): OriginResponseHandler {
   return async (event) => {
-    const deadline = performance.now() + config.timeBudgetMs;
+    const started = performance.now();
     const response = originResponse(event);
     const request = describeRequest(event);
-    if (request.originStatus !== '200') return passthrough(response, 'origin-status');
-    if (request.query.kind === 'none') return passthrough(response, 'no-parameters');
-    if (request.query.kind === 'invalid') return passthrough(response, 'invalid-parameter');
-    if (request.key === undefined) return passthrough(response, 'invalid-key');
-    if ((request.originLength ?? 0) > config.limits.maxInputBytes)
-      return passthrough(response, 'input-too-large');
-    try {
-      applyWidthPolicy(request.query.options, config); // refuse before reading the origin
-    } catch (error) {
-      if (isResizerError(error)) return passthrough(response, error.code);
-      throw error;
-    }
+    const handled = await handle(request, response, config, origin, started);
+    log?.({
+      key: request.key,
+      query: (event.Records[0]?.cf.request.querystring ?? '').slice(0, 256),
+      ...handled.log,
+      ms: Math.round(performance.now() - started),
+    });
+    return handled.response;
+  };
+}
 
-    const started = performance.now();
-    let original: Uint8Array | undefined;
-    try {
-      original = await origin({
-        key: request.key,
-        s3: request.s3,
-        maxBytes: config.limits.maxInputBytes,
-        signal: AbortSignal.timeout(config.fetchTimeoutMs),
-      });
-    } catch (error) {
-      if (isResizerError(error)) return passthrough(response, error.code);
-      const timedOut =
-        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      return passthrough(response, timedOut ? 'origin-timeout' : 'origin-error');
-    }
-    if (original === undefined) return passthrough(response, 'origin-missing');
+function skipped(response: CloudFrontResponse, reason: PassthroughReason, detail?: string): Handled {
+  return {
+    response: passthrough(response, reason),
+    log: { outcome: 'passthrough', reason, ...(detail ? { detail } : {}) },
+  };
+}
 
-    const maxOutputBytes = imageBudget(
-      config.responseBudgetBytes,
-      headerBytes(response.headers) + ADDED_HEADER_ALLOWANCE,
-    );
-    const outcome = await resizeOutcome(
-      original,
-      {
-        query: request.query,
-        accept: request.accept,
-        originCacheControl: request.originCacheControl,
-        fetchMs: performance.now() - started,
-        maxOutputBytes,
-        deadline,
-      },
-      config,
-    );
-    if (outcome.kind === 'original') return passthrough(response, outcome.reason);
-    return (
-      resized(response, outcome.result, outcome.headers, config.responseBudgetBytes) ??
-      passthrough(response, 'response-too-large')
-    );
+async function handle(
+  request: EdgeRequest,
+  response: CloudFrontResponse,
+  config: EdgeConfig,
+  origin: Origin,
+  started: number,
+): Promise<Handled> {
+  if (request.originStatus !== '200') return skipped(response, 'origin-status');
+  if (request.query.kind === 'none') return skipped(response, 'no-parameters');
+  if (request.query.kind === 'invalid')
+    return skipped(response, 'invalid-parameter', request.query.error.message);
+  if (request.key === undefined) return skipped(response, 'invalid-key');
+  if ((request.originLength ?? 0) > config.limits.maxInputBytes) return skipped(response, 'input-too-large');
+  try {
+    applyWidthPolicy(request.query.options, config); // refuse before reading the origin
+  } catch (error) {
+    if (isResizerError(error)) return skipped(response, error.code, error.message);
+    throw error;
+  }
+
+  let original: Uint8Array | undefined;
+  try {
+    original = await origin({
+      key: request.key,
+      s3: request.s3,
+      maxBytes: config.limits.maxInputBytes,
+      signal: AbortSignal.timeout(config.fetchTimeoutMs),
+    });
+  } catch (error) {
+    if (isResizerError(error)) return skipped(response, error.code, error.message);
+    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+    return skipped(response, timedOut ? 'origin-timeout' : 'origin-error', String(error));
+  }
+  if (original === undefined) return skipped(response, 'origin-missing');
+  const fetchMs = performance.now() - started;
+
+  const maxOutputBytes = imageBudget(
+    config.responseBudgetBytes,
+    headerBytes(response.headers) + ADDED_HEADER_ALLOWANCE,
+  );
+  const outcome = await resizeOutcome(
+    original,
+    {
+      query: request.query,
+      accept: request.accept,
+      originCacheControl: request.originCacheControl,
+      fetchMs,
+      maxOutputBytes,
+      deadline: started + config.timeBudgetMs,
+    },
+    config,
+  );
+  if (outcome.kind === 'original') return skipped(response, outcome.reason, outcome.detail);
+  const { result } = outcome;
+  const generated = resized(response, result, outcome.headers, config.responseBudgetBytes);
+  if (!generated) return skipped(response, 'response-too-large');
+  return {
+    response: generated,
+    log: {
+      outcome: 'resized',
+      format: result.format,
+      width: result.width,
+      height: result.height,
+      quality: result.quality,
+      bytes: result.data.byteLength,
+      timings: { fetch: fetchMs, ...result.timings },
+    },
   };
 }

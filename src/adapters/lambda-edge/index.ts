@@ -17,6 +17,8 @@ export const config = resolveEdgeConfig(
 export const handler = createHandler({
   config,
   origin: s3Origin({ credentials: () => environmentCredentials(process.env), endpoint: config.s3Endpoint }),
+  // One JSON line per request in CloudWatch (/aws/lambda/us-east-1.<name>, in the serving Region).
+  log: (entry) => console.log(JSON.stringify({ source: 'edge-resizer', ...entry })),
 });
 
 export { folderOrigin } from './folder-origin.js';
