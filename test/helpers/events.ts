@@ -14,6 +14,14 @@ export interface EventSpec {
   /** OAC events may carry no region; OAI events do. */
   region?: string | undefined;
   authMethod?: 'origin-access-identity' | 'none';
+  /** A custom (HTTP) origin instead of S3. */
+  custom?: {
+    domainName: string;
+    port: number;
+    protocol: 'http' | 'https';
+    path?: string;
+    headers?: Record<string, string>;
+  };
 }
 
 function headers(values: Record<string, string>): CloudFrontHeaders {
@@ -48,15 +56,25 @@ export function originResponseEvent(spec: EventSpec): OriginResponseEvent {
               'user-agent': 'Amazon CloudFront',
               ...(spec.accept !== undefined ? { accept: spec.accept } : {}),
             }),
-            origin: {
-              s3: {
-                authMethod: spec.authMethod ?? 'origin-access-identity',
-                customHeaders: {},
-                domainName: spec.domainName ?? 'photos.s3.us-east-1.amazonaws.com',
-                path: spec.originPath ?? '',
-                ...(spec.region !== undefined ? { region: spec.region } : {}),
-              },
-            },
+            origin: spec.custom
+              ? {
+                  custom: {
+                    customHeaders: headers(spec.custom.headers ?? {}),
+                    domainName: spec.custom.domainName,
+                    path: spec.custom.path ?? '',
+                    port: spec.custom.port,
+                    protocol: spec.custom.protocol,
+                  },
+                }
+              : {
+                  s3: {
+                    authMethod: spec.authMethod ?? 'origin-access-identity',
+                    customHeaders: {},
+                    domainName: spec.domainName ?? 'photos.s3.us-east-1.amazonaws.com',
+                    path: spec.originPath ?? '',
+                    ...(spec.region !== undefined ? { region: spec.region } : {}),
+                  },
+                },
           },
           response: {
             status,

@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { resolveEdgeConfig } from '../../src/adapters/lambda-edge/config.js';
 import { folderOrigin } from '../../src/adapters/lambda-edge/folder-origin.js';
 import { createHandler } from '../../src/adapters/lambda-edge/handler.js';
-import type { Origin } from '../../src/adapters/lambda-edge/origin.js';
+import { eitherOrigin, type Origin } from '../../src/adapters/lambda-edge/origin.js';
 import { resolveInFolder } from '../../src/adapters/node/folder-origin.js';
 import { header, violations } from '../helpers/cloudfront-contract.js';
 import { originResponseEvent } from '../helpers/events.js';
@@ -115,5 +115,44 @@ describe('policies decided before the origin is read', () => {
       originResponseEvent({ uri: '/photo.jpg', querystring: 'width=100' }),
     );
     expect(header(result, 'x-resizer-passthrough')).toBe('timeout');
+  });
+});
+
+describe('a custom (HTTP) origin', () => {
+  test('is read with a GET of the same URL and its custom headers; missing objects pass through', async () => {
+    const { createServer } = await import('node:http');
+    const bytes = await toBytes(scene(400, 300).jpeg());
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(`${req.url} ${req.headers['x-origin-secret']}`);
+      if (req.url === '/static/photo.jpg' && req.headers['x-origin-secret'] === 's3cret') res.end(bytes);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const custom = {
+      domainName: '127.0.0.1',
+      port,
+      protocol: 'http' as const,
+      path: '/static',
+      headers: { 'x-origin-secret': 's3cret' },
+    };
+    const refuseS3: Origin = async () => {
+      throw new Error('not an S3 request');
+    };
+    const handler = createHandler({ config: resolveEdgeConfig(), origin: eitherOrigin(refuseS3) });
+    try {
+      const found = await handler(
+        originResponseEvent({ uri: '/photo.jpg', querystring: 'width=200', custom }),
+      );
+      expect([found.status, header(found, 'content-type')]).toEqual(['200', 'image/jpeg']);
+      const missing = await handler(
+        originResponseEvent({ uri: '/nope.jpg', querystring: 'width=200', custom }),
+      );
+      expect(header(missing, 'x-resizer-passthrough')).toBe('origin-missing');
+      expect(seen).toEqual(['/static/photo.jpg s3cret', '/static/nope.jpg s3cret']);
+    } finally {
+      server.close();
+    }
   });
 });

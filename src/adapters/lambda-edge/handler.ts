@@ -90,6 +90,7 @@ async function handle(
     original = await origin({
       key: request.key,
       s3: request.s3,
+      http: request.http,
       maxBytes: config.limits.maxInputBytes,
       signal: AbortSignal.timeout(config.fetchTimeoutMs),
     });

@@ -4,11 +4,12 @@
  * server when a recorded event is replayed locally.
  */
 import { ResizerError } from '../../core/errors.js';
-import type { S3Location } from './request.js';
+import type { HttpLocation, S3Location } from './request.js';
 
 export interface OriginRequest {
   key: string;
   s3: S3Location | undefined;
+  http?: HttpLocation | undefined;
   /** Largest body accepted; larger objects are refused without reading them. */
   maxBytes: number;
   signal: AbortSignal;
@@ -65,4 +66,28 @@ export function encodeKey(key: string): string {
       ),
     )
     .join('/');
+}
+
+/**
+ * A custom origin (a web server, an S3 website endpoint, another CDN) read with a plain GET of the
+ * URL CloudFront used, with the origin's custom headers. Lambda@Edge cannot reach the body CloudFront
+ * already received, so this is a second request to the origin on a cache miss.
+ */
+export const httpOrigin: Origin = async ({ http, maxBytes, signal }) => {
+  if (!http) return undefined;
+  const response = await fetch(http.url, { headers: http.headers, signal, redirect: 'error' });
+  if (response.status === 404 || response.status === 403 || response.status === 410) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  if (response.status !== 200) {
+    await response.body?.cancel();
+    throw new Error(`origin answered ${response.status} for ${http.url}`);
+  }
+  return readCapped(response, maxBytes);
+};
+
+/** S3 for S3 origins, HTTP for custom ones. */
+export function eitherOrigin(s3: Origin, http: Origin = httpOrigin): Origin {
+  return (request) => (request.s3 ? s3(request) : http(request));
 }

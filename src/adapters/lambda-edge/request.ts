@@ -17,10 +17,17 @@ export interface S3Location {
   domainName: string;
 }
 
+/** A custom (HTTP) origin: where CloudFront fetched the object, and the headers it added. */
+export interface HttpLocation {
+  url: string;
+  headers: Record<string, string>;
+}
+
 export interface EdgeRequest {
   /** The object key, percent-decoded, with the origin path prefix; undefined when unusable. */
   key: string | undefined;
   s3: S3Location | undefined;
+  http: HttpLocation | undefined;
   query: ParsedQuery;
   accept: string | undefined;
   originStatus: string;
@@ -41,6 +48,7 @@ export function describeRequest(event: OriginResponseEvent): EdgeRequest {
   return {
     key: objectKey(request),
     s3: s3Location(request),
+    http: httpLocation(request),
     query: parseQuery(request.querystring ?? ''),
     accept: headerValue(request.headers, 'accept'),
     originStatus: response.status,
@@ -81,6 +89,20 @@ export function s3Location(request: Pick<CloudFrontRequest, 'origin'>): S3Locati
   if (!match?.[1]) return undefined;
   const region = origin.region || (match[2] && match[2] !== 'external-1' ? match[2] : 'us-east-1');
   return { bucket: match[1], region, domainName: origin.domainName };
+}
+
+/** The object's URL at a custom origin, with the origin's custom headers (e.g. a shared secret). */
+export function httpLocation(request: Pick<CloudFrontRequest, 'origin' | 'uri'>): HttpLocation | undefined {
+  const custom = request.origin?.custom;
+  if (!custom) return undefined;
+  const defaultPort = custom.protocol === 'https' ? 443 : 80;
+  const port = custom.port && custom.port !== defaultPort ? `:${custom.port}` : '';
+  const headers: Record<string, string> = {};
+  for (const [name, entries] of Object.entries(custom.customHeaders ?? {})) {
+    const value = entries[0]?.value;
+    if (value !== undefined) headers[name] = value;
+  }
+  return { url: `${custom.protocol}://${custom.domainName}${port}${custom.path}${request.uri}`, headers };
 }
 
 export function originResponse(event: OriginResponseEvent): CloudFrontResponse {
