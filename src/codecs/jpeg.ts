@@ -5,7 +5,7 @@
  */
 import wasm from '../../wasm/build/jpeg-encode.wasm';
 import type { Encoder } from './types.js';
-import { WasmSlot } from './wasm-slot.js';
+import { kernelSlot } from './wasm-slot.js';
 
 interface JpegEncodeKernel {
   memory: WebAssembly.Memory;
@@ -14,15 +14,7 @@ interface JpegEncodeKernel {
   jpeg(): number;
 }
 
-export const jpegEncoderSlot = new WasmSlot(
-  'jpeg encoder',
-  wasm,
-  async (module) => {
-    const instance = await WebAssembly.instantiate(module, {});
-    return instance.exports as unknown as JpegEncodeKernel;
-  },
-  { memory: (kernel) => kernel.memory },
-);
+export const jpegEncoderSlot = kernelSlot<JpegEncodeKernel>('jpeg encoder', wasm);
 
 export const jpegEncoder: Encoder = {
   prepare: () => jpegEncoderSlot.get(),

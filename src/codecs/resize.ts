@@ -4,7 +4,7 @@
  */
 import wasm from '../../wasm/build/resize.wasm';
 import type { RawImage } from '../core/pixels.js';
-import { WasmSlot } from './wasm-slot.js';
+import { kernelSlot } from './wasm-slot.js';
 
 interface ResizeKernel {
   memory: WebAssembly.Memory;
@@ -12,15 +12,7 @@ interface ResizeKernel {
   run(): number;
 }
 
-export const resizeSlot = new WasmSlot(
-  'resize',
-  wasm,
-  async (module) => {
-    const instance = await WebAssembly.instantiate(module, {});
-    return instance.exports as unknown as ResizeKernel;
-  },
-  { memory: (kernel) => kernel.memory },
-);
+export const resizeSlot = kernelSlot<ResizeKernel>('resize', wasm);
 
 export interface ResizeOptions {
   /** The image has transparency: filter in premultiplied alpha so clear pixels do not bleed colour. */

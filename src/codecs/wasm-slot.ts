@@ -93,3 +93,16 @@ function compile(source: WasmSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return Promise.resolve(source);
   return WebAssembly.compile(source);
 }
+
+/** A slot for one of our own kernels (wasm/*.c): no imports, its exports are its API. */
+export function kernelSlot<T extends { memory: WebAssembly.Memory }>(
+  name: string,
+  source: WasmSource,
+): WasmSlot<T> {
+  return new WasmSlot<T>(
+    name,
+    source,
+    async (module) => (await WebAssembly.instantiate(module, {})).exports as unknown as T,
+    { memory: (kernel) => kernel.memory },
+  );
+}
