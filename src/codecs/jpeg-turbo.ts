@@ -5,6 +5,7 @@
  * never done.
  */
 import wasm from '@cwasm/jpeg-turbo/jpeg-turbo.wasm';
+import { shrunkSize } from '../core/geometry.js';
 import type { RawImage } from '../core/pixels.js';
 import type { DecodeOptions, Decoder } from './types.js';
 import { WasmSlot } from './wasm-slot.js';
@@ -77,11 +78,6 @@ export const jpegTurboSlot = new WasmSlot(
   { memory: (tj) => tj.memory },
 );
 
-/** Size of a JPEG decoded at 1/shrink, as libjpeg rounds it. */
-export function shrunkSize(width: number, height: number, shrink: number) {
-  return { width: Math.ceil(width / shrink), height: Math.ceil(height / shrink) };
-}
-
 export function decodeJpeg(bytes: Uint8Array, { shrink = 1 }: DecodeOptions = {}): Promise<RawImage> {
   return jpegTurboSlot.use('corrupt-input', (tj) => {
     const input = tj.malloc(bytes.length);
@@ -97,7 +93,7 @@ export function decodeJpeg(bytes: Uint8Array, { shrink = 1 }: DecodeOptions = {}
         throw new Error('unreadable JPEG header');
       }
       const [fullWidth = 0, fullHeight = 0] = new Int32Array(tj.memory.buffer, header, 2);
-      const { width, height } = shrunkSize(fullWidth, fullHeight, shrink);
+      const { width, height } = shrunkSize({ width: fullWidth, height: fullHeight }, shrink);
       output = tj.malloc(width * height * 4);
       if (!output) throw new Error('out of memory');
       // Fatal errors longjmp (and throw, above). A -1 that returns normally is TurboJPEG 2.0 reporting

@@ -92,3 +92,8 @@ function centred(outer: Size, inner: Size): Rect {
     height: inner.height,
   };
 }
+
+/** Size of an image decoded at 1/shrink, rounded up as libjpeg's scaled IDCT does. */
+export function shrunkSize(size: Size, shrink: number): Size {
+  return { width: Math.ceil(size.width / shrink), height: Math.ceil(size.height / shrink) };
+}

@@ -6,7 +6,7 @@
 import { decoderFor, type Encoder, encoderFor, resize } from '../codecs/index.js';
 import { type ConfigOverrides, type ResizerConfig, resolveConfig } from './config.js';
 import { ResizerError } from './errors.js';
-import { type GeometryPlan, planGeometry, type Size } from './geometry.js';
+import { type GeometryPlan, planGeometry, type Size, shrunkSize } from './geometry.js';
 import { chooseFormat } from './negotiate.js';
 import type { OutputFormat, TransformOptions } from './options.js';
 import { normalizeOptions } from './params.js';
@@ -138,7 +138,7 @@ export async function transform(
     ? shrinkOnLoad(info, orientedSize(geometry.resize, info.orientation))
     : 1;
   const decoded = await decoder.decode(bytes, { shrink });
-  const expected = { width: Math.ceil(info.width / shrink), height: Math.ceil(info.height / shrink) };
+  const expected = shrunkSize(info, shrink);
   if (decoded.width !== expected.width || decoded.height !== expected.height) {
     throw new ResizerError(
       'corrupt-input',
