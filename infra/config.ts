@@ -1,9 +1,9 @@
 /**
  * Deployment settings, from CDK context (`-c name=value` or cdk.json), with defaults measured or
- * reasoned in the README's "Deploy" section. The resizer's own configuration (formats, limits)
- * lives in edge-resizer.config.json and is baked into the bundle by `npm run build`.
+ * reasoned in the README's "Deploy" section. The resizer's own configuration (formats, limits,
+ * allowlists, signing) lives in edge-resizer.config.json and is baked into both functions by
+ * `npm run build`.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import type { Node } from 'constructs';
 
 export interface DeployConfig {
@@ -49,16 +49,5 @@ export function readDeployConfig(node: Node): DeployConfig {
     memorySize: number('memorySize', 128, 10240),
     priceClass: priceClass as DeployConfig['priceClass'],
     defaultTtlDays: number('defaultTtlDays', 0, 365),
-  };
-}
-
-/** The formats and width policy of edge-resizer.config.json, for the viewer-request function. */
-export function viewerPolicy(configFile: string) {
-  const config = existsSync(configFile) ? JSON.parse(readFileSync(configFile, 'utf8')) : {};
-  const formats = config.formats ?? {};
-  return {
-    formats: { webp: formats.webp ?? true, avif: formats.avif ?? false },
-    allowedWidths: (config.allowedWidths ?? []) as number[],
-    snapWidths: config.snapWidths === true,
   };
 }

@@ -13,6 +13,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import type { EdgeConfig } from '../src/adapters/lambda-edge/config.js';
 import type { DeployConfig } from './config.js';
 
 /** The query parameters the resizer reads: the whole cache key besides the path. */
@@ -20,19 +21,34 @@ export const CACHE_KEY_PARAMETERS = ['width', 'height', 'fit', 'format', 'qualit
 
 export interface EdgeResizerStackProps extends StackProps {
   deploy: DeployConfig;
-  /** Folder holding the built Lambda@Edge bundle (index.mjs). */
-  lambdaCodeDir: string;
-  /** The bundle's formats and width policy, mirrored by the viewer function. */
-  viewer: ViewerPolicy;
+  /** The build output: lambda-edge/index.mjs, cloudfront/viewer-request.js, build-config.json. */
+  distDir: string;
+  /** The resolved configuration this deployment is for: dist/ must have been built from it. */
+  config: EdgeConfig;
+}
+
+/** The built artefacts, refused unless they were built from `config` (no drifted bundle deploys). */
+export function builtArtefacts(distDir: string, config: EdgeConfig) {
+  const stamp = path.join(distDir, 'build-config.json');
+  const lambdaCodeDir = path.join(distDir, 'lambda-edge');
+  const viewerFile = path.join(distDir, 'cloudfront', 'viewer-request.js');
+  for (const file of [stamp, path.join(lambdaCodeDir, 'index.mjs'), viewerFile]) {
+    if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build first`);
+  }
+  const built = JSON.parse(readFileSync(stamp, 'utf8'));
+  if (JSON.stringify(built) !== JSON.stringify(config)) {
+    throw new Error(
+      `${distDir} was built from a different configuration than this deployment's: rebuild with npm run build -- --config FILE (npm run synth and npm run deploy do)`,
+    );
+  }
+  return { lambdaCodeDir, viewerCode: readFileSync(viewerFile, 'utf8') };
 }
 
 export class EdgeResizerStack extends Stack {
   constructor(scope: Construct, id: string, props: EdgeResizerStackProps) {
     super(scope, id, { ...props, env: { account: props.env?.account, region: 'us-east-1' } });
-    const { deploy } = props;
-    if (!existsSync(path.join(props.lambdaCodeDir, 'index.mjs'))) {
-      throw new Error(`${props.lambdaCodeDir}/index.mjs is missing: run npm run build first`);
-    }
+    const { deploy, config } = props;
+    const { lambdaCodeDir, viewerCode } = builtArtefacts(props.distDir, config);
 
     const bucket = deploy.bucketName
       ? s3.Bucket.fromBucketName(this, 'Originals', deploy.bucketName)
@@ -77,16 +93,24 @@ export class EdgeResizerStack extends Stack {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.X86_64,
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(props.lambdaCodeDir),
+      code: lambda.Code.fromAsset(lambdaCodeDir),
       memorySize: deploy.memorySize,
       timeout: Duration.seconds(30),
       role,
     });
 
+    // The signing secret lives in a key value store, never in the template or a bundle: put it
+    // there with `aws cloudfront-keyvaluestore put-key` (README, "Signed URLs").
+    const secrets = config.signing.required
+      ? new cloudfront.KeyValueStore(this, 'SigningSecret', {
+          comment: 'edge-resizer: the URL signing secret (key signing-secret)',
+        })
+      : undefined;
     const viewerRequest = new cloudfront.Function(this, 'ViewerRequest', {
       comment: 'edge-resizer: canonical query and format before the cache key',
       runtime: cloudfront.FunctionRuntime.JS_2_0,
-      code: cloudfront.FunctionCode.fromInline(viewerRequestSource(props.viewer)),
+      code: cloudfront.FunctionCode.fromInline(viewerCode),
+      ...(secrets ? { keyValueStore: secrets } : {}),
     });
 
     const cachePolicy = new cloudfront.CachePolicy(this, 'ResizedImages', {
@@ -123,6 +147,7 @@ export class EdgeResizerStack extends Stack {
     new CfnOutput(this, 'Url', { value: `https://${distribution.distributionDomainName}` });
     new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
     new CfnOutput(this, 'FunctionName', { value: functionName });
+    if (secrets) new CfnOutput(this, 'SigningSecretStoreArn', { value: secrets.keyValueStoreArn });
     acknowledgeDecisions(this);
     // The role's three scoped wildcards: this function's log groups (replica Regions are not known in
     // advance) and the objects of the one originals bucket.
@@ -149,35 +174,6 @@ const PRICE_CLASSES = {
   '200': cloudfront.PriceClass.PRICE_CLASS_200,
   All: cloudfront.PriceClass.PRICE_CLASS_ALL,
 } as const;
-
-export interface ViewerPolicy {
-  formats: { webp: boolean; avif: boolean };
-  allowedWidths?: readonly number[];
-  snapWidths?: boolean;
-}
-
-/** The CloudFront Function's source with the deployment's formats and width policy filled in. */
-export function viewerRequestSource({
-  formats,
-  allowedWidths = [],
-  snapWidths = false,
-}: ViewerPolicy): string {
-  const source = readFileSync(new URL('./viewer-request.js', import.meta.url), 'utf8');
-  const replacements = [
-    [
-      'const ENABLED = { webp: true, avif: false };',
-      `const ENABLED = { webp: ${formats.webp}, avif: ${formats.avif} };`,
-    ],
-    [
-      'const WIDTHS = { allowed: [], snap: false };',
-      `const WIDTHS = { allowed: ${JSON.stringify(allowedWidths)}, snap: ${snapWidths} };`,
-    ],
-  ];
-  return replacements.reduce((code, [marker = '', value = '']) => {
-    if (!code.includes(marker)) throw new Error(`viewer-request.js lost its line ${marker}`);
-    return code.replace(marker, value);
-  }, source);
-}
 
 /** cdk-nag findings that are decisions, each acknowledged with its reason. */
 function acknowledgeDecisions(stack: Stack): void {

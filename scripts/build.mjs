@@ -1,65 +1,107 @@
 #!/usr/bin/env node
-// Builds dist/: the library (index.js + .d.ts), the CLI, and the Lambda@Edge bundle
-// (dist/lambda-edge/index.mjs, self-contained, configuration baked in), then prints sizes.
-// Usage: node scripts/build.mjs [--quiet] [--config FILE]   (default config: edge-resizer.config.json if present)
+// Builds dist/: the library (index.js + .d.ts), the CLI, the Lambda@Edge bundle
+// (dist/lambda-edge/index.mjs, self-contained, configuration baked in) and the viewer-request
+// CloudFront Function (dist/cloudfront/viewer-request.js, the same configuration's rules), then
+// prints sizes. dist/build-config.json records the resolved configuration both were built from, so
+// synth and deploy can refuse a bundle built from another one.
+// Usage: node scripts/build.mjs [--quiet] [--config FILE] [--outdir DIR]
+//   --config: default edge-resizer.config.json if present; --outdir DIR: only the deployable
+//   artefacts (lambda-edge/, cloudfront/, build-config.json) into DIR, e.g. for synth or tests.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 import { buildEdgeBundle, zippedSize } from './edge-bundle.mjs';
+import { buildViewerFunction, FUNCTION_SIZE_LIMIT } from './viewer-function.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({ options: { quiet: { type: 'boolean' }, config: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { quiet: { type: 'boolean' }, config: { type: 'string' }, outdir: { type: 'string' } },
+});
+const deployablesOnly = values.outdir !== undefined;
+const outdir = deployablesOnly ? `${path.resolve(values.outdir)}/` : `${root}dist/`;
 const log = (line) => values.quiet || console.log(line);
 
 const configFile =
   values.config ??
   (existsSync(`${root}edge-resizer.config.json`) ? `${root}edge-resizer.config.json` : undefined);
-const edgeConfig = configFile ? JSON.parse(readFileSync(configFile, 'utf8')) : {};
+const edgeConfig = configFile ? readConfigFile(configFile) : {};
 
-rmSync(`${root}dist`, { recursive: true, force: true });
+function readConfigFile(file) {
+  let text;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    fail(`cannot read configuration ${file}: ${error.code ?? 'error'}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    fail(`${file} is not valid JSON`);
+  }
+}
+
+function fail(message) {
+  console.error(`build: ${message}`);
+  process.exit(2);
+}
+
+rmSync(deployablesOnly ? `${outdir}lambda-edge` : outdir, { recursive: true, force: true });
 
 // Library and CLI share one split build, so the CLI reuses the library's chunk instead of a second copy.
-const library = await esbuild.build({
-  absWorkingDir: root,
-  entryPoints: { index: 'src/index.ts', cli: 'src/cli.ts' },
-  outdir: 'dist',
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
-  loader: { '.wasm': 'binary' },
-  minifySyntax: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-  metafile: true,
-});
+const library = deployablesOnly
+  ? undefined
+  : await esbuild.build({
+      absWorkingDir: root,
+      entryPoints: { index: 'src/index.ts', cli: 'src/cli.ts' },
+      outdir: 'dist',
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
+      loader: { '.wasm': 'binary' },
+      minifySyntax: true,
+      legalComments: 'none',
+      logLevel: 'warning',
+      metafile: true,
+    });
 
 const edge = await buildEdgeBundle({
   root,
-  outfile: `${root}dist/lambda-edge/index.mjs`,
+  outfile: `${outdir}lambda-edge/index.mjs`,
   config: edgeConfig,
 });
 // Load it once: a bad baked configuration fails the build here rather than every cold start.
+let resolved;
 try {
-  await import(pathToFileURL(`${root}dist/lambda-edge/index.mjs`).href);
+  ({ config: resolved } = await import(pathToFileURL(`${outdir}lambda-edge/index.mjs`).href));
 } catch (error) {
-  console.error(`build: ${error.message}${configFile ? ` (from ${configFile})` : ''}`);
-  process.exit(1);
+  rmSync(`${outdir}lambda-edge`, { recursive: true, force: true });
+  fail(`${error.message}${configFile ? ` (in ${configFile})` : ''}`);
+}
+const viewer = await buildViewerFunction({
+  root,
+  config: resolved,
+  outfile: `${outdir}cloudfront/viewer-request.js`,
+});
+writeFileSync(`${outdir}build-config.json`, `${JSON.stringify(resolved, null, 2)}\n`);
+
+if (!deployablesOnly) {
+  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }
 
-execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], {
-  cwd: root,
-  stdio: 'inherit',
-});
-
-for (const [file, { bytes }] of Object.entries(library.metafile.outputs)) {
+for (const [file, { bytes }] of Object.entries(library?.metafile.outputs ?? {})) {
   log(`${file.padEnd(40)} ${(bytes / 1024).toFixed(1).padStart(8)} KiB`);
 }
 const zipped = zippedSize(edge.bytes);
 log(`${'dist/lambda-edge/index.mjs'.padEnd(40)} ${(edge.bytes.length / 1024).toFixed(1).padStart(8)} KiB`);
 log(`Lambda@Edge bundle zipped: ${zipped} bytes (${(zipped / 1024).toFixed(1)} KiB; budget 1 MiB)`);
+log(`viewer-request function: ${viewer.bytes} bytes (limit ${FUNCTION_SIZE_LIMIT})`);
 if (configFile) log(`configuration baked in from ${configFile}`);

@@ -96,7 +96,6 @@ const ROWS: [string, Row][] = [
   ['bad format', { url: '/photo.jpg?width=100&format=bmp', passthrough: 'invalid-parameter' }],
   ['svg', { url: '/vector.svg?width=5', passthrough: 'unsupported-input' }],
   ['gif', { url: '/anim.gif?width=30', passthrough: 'unsupported-input' }],
-  ['unknown bytes', { url: '/unknown.jpg?width=30', passthrough: 'unsupported-input' }],
   ['corrupt', { url: '/corrupt.jpg?width=30', passthrough: 'corrupt-input' }],
   ['cmyk jpeg', { url: '/cmyk.jpg?width=30', passthrough: 'unsupported-input' }],
   ['pixel bomb header', { url: '/bomb.png?width=30', passthrough: 'too-many-pixels' }],

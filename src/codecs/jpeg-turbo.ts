@@ -5,6 +5,7 @@
  * never done.
  */
 import wasm from '@cwasm/jpeg-turbo/jpeg-turbo.wasm';
+import { ResizerError } from '../core/errors.js';
 import { shrunkSize } from '../core/geometry.js';
 import type { RawImage } from '../core/pixels.js';
 import type { DecodeOptions, Decoder } from './types.js';
@@ -78,8 +79,11 @@ export const jpegTurboSlot = new WasmSlot(
   { memory: (tj) => tj.memory },
 );
 
-export function decodeJpeg(bytes: Uint8Array, { shrink = 1 }: DecodeOptions = {}): Promise<RawImage> {
-  return jpegTurboSlot.use('corrupt-input', (tj) => {
+export async function decodeJpeg(
+  bytes: Uint8Array,
+  { shrink = 1, failOn = 'warning' }: DecodeOptions = {},
+): Promise<RawImage> {
+  const { image, warned } = await jpegTurboSlot.use('corrupt-input', (tj) => {
     const input = tj.malloc(bytes.length);
     const header = tj.malloc(16);
     const handle = tj.tjInitDecompress();
@@ -97,8 +101,9 @@ export function decodeJpeg(bytes: Uint8Array, { shrink = 1 }: DecodeOptions = {}
       output = tj.malloc(width * height * 4);
       if (!output) throw new Error('out of memory');
       // Fatal errors longjmp (and throw, above). A -1 that returns normally is TurboJPEG 2.0 reporting
-      // warnings (recoverable damage, extraneous bytes) over a complete image, which is kept.
-      tj.tjDecompress2(
+      // warnings: data that ends early (the rest filled with grey), damaged segments, extraneous
+      // bytes. The instance is sound either way; whether the image is kept is the caller's choice.
+      const status = tj.tjDecompress2(
         handle,
         input,
         bytes.length,
@@ -109,7 +114,8 @@ export function decodeJpeg(bytes: Uint8Array, { shrink = 1 }: DecodeOptions = {}
         TJPF_RGBA,
         TJFLAG_LIMITSCANS,
       );
-      return { data: new Uint8Array(tj.memory.buffer, output, width * height * 4).slice(), width, height };
+      const data = new Uint8Array(tj.memory.buffer, output, width * height * 4).slice();
+      return { image: { data, width, height }, warned: status !== 0 };
     } finally {
       if (output) tj.free(output);
       if (handle) tj.tjDestroy(handle);
@@ -117,6 +123,10 @@ export function decodeJpeg(bytes: Uint8Array, { shrink = 1 }: DecodeOptions = {}
       if (input) tj.free(input);
     }
   });
+  if (warned && failOn === 'warning') {
+    throw new ResizerError('corrupt-input', 'Damaged JPEG: data missing or corrupt (libjpeg-turbo warning)');
+  }
+  return image;
 }
 
 export const jpegTurboDecoder: Decoder = { decode: decodeJpeg, shrinksOnLoad: true };

@@ -13,6 +13,11 @@ export interface DecodeOptions {
    * shrink on load ignore it. The result is then ceil(width / shrink) x ceil(height / shrink).
    */
   shrink?: 1 | 2 | 4 | 8;
+  /**
+   * `warning` (the default, as sharp's failOn): recoverable damage that the decoder reports (data
+   * ending early, corrupt segments) rejects with `corrupt-input`; `error`: only fatal errors do.
+   */
+  failOn?: 'warning' | 'error';
 }
 
 export interface Decoder {

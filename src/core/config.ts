@@ -2,7 +2,9 @@
  * One typed configuration with safe defaults. On Lambda@Edge it is baked into the bundle at build
  * time (no environment variables there); the library and CLI take overrides as arguments.
  */
+import { MAX_DIMENSION } from './canonical.js';
 import type { EnabledFormats } from './negotiate.js';
+import { ENCODABLE_FORMATS } from './options.js';
 
 export interface Limits {
   /** Largest original, in bytes, that is fetched and decoded. */
@@ -22,10 +24,23 @@ export interface ResizerConfig {
   cacheControl: string;
   /** Canvas colour for `fit=contain` on outputs without alpha, and for flattening alpha into JPEG. */
   background: readonly [number, number, number];
-  /** When not empty, the only widths served (see policy.ts); other widths are refused or snapped. */
+  /**
+   * When not empty, the only widths (heights, qualities) served: other values are refused, or with
+   * `snapWidths` moved to the next allowed one (canonical.ts), so the variants stay bounded.
+   */
   allowedWidths: readonly number[];
-  /** Snap other widths to the next allowed one instead of refusing them. */
+  allowedHeights: readonly number[];
+  allowedQualities: readonly number[];
+  /** Snap widths, heights and qualities outside their lists to the next allowed value instead of refusing. */
   snapWidths: boolean;
+  /** Signed URLs: with `required`, requests that ask for a transform need a valid `sig`. */
+  signing: { required: boolean };
+  /**
+   * `warning` (default, as sharp): damaged images the decoder can only partly read (truncated
+   * uploads, corrupt segments) are refused (`corrupt-input`) and served as the original; `error`:
+   * they are resized as far as they decode, with grey where data is missing.
+   */
+  failOn: 'warning' | 'error';
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -44,13 +59,65 @@ export const DEFAULT_CONFIG: ResizerConfig = {
   cacheControl: 'public, max-age=86400',
   background: [255, 255, 255],
   allowedWidths: [],
+  allowedHeights: [],
+  allowedQualities: [],
   snapWidths: false,
+  signing: { required: false },
+  failOn: 'warning',
 };
 
-export type ConfigOverrides = Partial<Omit<ResizerConfig, 'limits' | 'formats'>> & {
+export type ConfigOverrides = Partial<Omit<ResizerConfig, 'limits' | 'formats' | 'signing'>> & {
   limits?: Partial<Limits>;
   formats?: Partial<EnabledFormats>;
+  signing?: Partial<ResizerConfig['signing']>;
 };
+
+/** The fields of a configuration object, and of its nested objects: anything else is a typo. */
+export const CONFIG_FIELDS = {
+  '': [
+    'formats',
+    'defaultQuality',
+    'limits',
+    'cacheControl',
+    'background',
+    'allowedWidths',
+    'allowedHeights',
+    'allowedQualities',
+    'snapWidths',
+    'signing',
+    'failOn',
+  ],
+  formats: ['webp', 'avif'],
+  limits: ['maxInputBytes', 'maxInputPixels', 'maxOutputDimension'],
+  signing: ['required'],
+} as const;
+
+/**
+ * Refuses fields the schema does not know, naming the first (`alowedWidths`, `limits.maxPixels`).
+ * `extra` lists the top-level fields an adapter adds to the core's.
+ */
+export function checkKnownFields(value: unknown, extra: readonly string[] = []): void {
+  if (!isPlainObject(value)) invalid('the configuration', 'an object', value);
+  for (const name of Object.keys(value)) {
+    if (!(CONFIG_FIELDS[''] as readonly string[]).includes(name) && !extra.includes(name)) unknownField(name);
+  }
+  for (const group of ['formats', 'limits', 'signing'] as const) {
+    const nested = value[group];
+    if (nested === undefined) continue;
+    if (!isPlainObject(nested)) invalid(group, 'an object', nested);
+    for (const name of Object.keys(nested)) {
+      if (!(CONFIG_FIELDS[group] as readonly string[]).includes(name)) unknownField(`${group}.${name}`);
+    }
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function unknownField(name: string): never {
+  throw new TypeError(`Invalid configuration: unknown field ${name}`);
+}
 
 /** Defaults merged with overrides, then checked: a bad value throws a TypeError naming the field. */
 export function resolveConfig(overrides: ConfigOverrides = {}): ResizerConfig {
@@ -59,6 +126,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}): ResizerConfig {
     ...overrides,
     limits: { ...DEFAULT_LIMITS, ...overrides.limits },
     formats: { ...DEFAULT_CONFIG.formats, ...overrides.formats },
+    signing: { ...DEFAULT_CONFIG.signing, ...overrides.signing },
   };
   checkInteger('defaultQuality', config.defaultQuality, 1, 100);
   checkInteger('limits.maxInputBytes', config.limits.maxInputBytes, 1, 2 ** 31);
@@ -67,6 +135,11 @@ export function resolveConfig(overrides: ConfigOverrides = {}): ResizerConfig {
   for (const name of ['webp', 'avif'] as const) {
     if (typeof config.formats[name] !== 'boolean')
       invalid(`formats.${name}`, 'true or false', config.formats[name]);
+    if (config.formats[name] && !ENCODABLE_FORMATS.includes(name)) {
+      throw new TypeError(
+        `Invalid configuration: formats.${name} cannot be true, this build has no ${name.toUpperCase()} encoder`,
+      );
+    }
   }
   if (typeof config.cacheControl !== 'string' || !/^[\x20-\x7e]+$/.test(config.cacheControl)) {
     invalid('cacheControl', 'a printable header value', config.cacheControl);
@@ -79,12 +152,22 @@ export function resolveConfig(overrides: ConfigOverrides = {}): ResizerConfig {
   ) {
     invalid('background', 'three integers between 0 and 255', background);
   }
-  const { allowedWidths } = config;
-  if (!Array.isArray(allowedWidths) || allowedWidths.length > 64)
-    invalid('allowedWidths', 'a list of at most 64 widths', allowedWidths);
-  for (const [i, width] of allowedWidths.entries()) checkInteger(`allowedWidths[${i}]`, width, 1, 16383);
+  checkList('allowedWidths', config.allowedWidths, MAX_DIMENSION);
+  checkList('allowedHeights', config.allowedHeights, MAX_DIMENSION);
+  checkList('allowedQualities', config.allowedQualities, 100);
   if (typeof config.snapWidths !== 'boolean') invalid('snapWidths', 'true or false', config.snapWidths);
+  if (config.failOn !== 'warning' && config.failOn !== 'error')
+    invalid('failOn', "'warning' or 'error'", config.failOn);
+  if (typeof config.signing.required !== 'boolean')
+    invalid('signing.required', 'true or false', config.signing.required);
   return config;
+}
+
+/** An allowlist: at most 64 distinct integers in range (the viewer function carries it). */
+function checkList(name: string, list: unknown, max: number): void {
+  if (!Array.isArray(list) || list.length > 64) invalid(name, 'a list of at most 64 integers', list);
+  for (const [i, value] of list.entries()) checkInteger(`${name}[${i}]`, value, 1, max);
+  if (new Set(list).size !== list.length) invalid(name, 'distinct values', list);
 }
 
 export function checkInteger(name: string, value: unknown, min: number, max: number): void {

@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'codec-failure', // a codec trapped or ran out of memory
   'timeout', // the request's time budget ran out between stages
   'width-not-allowed', // the configuration allows only listed widths, and snapping is off
+  'height-not-allowed', // the same, for heights
+  'quality-not-allowed', // the same, for qualities
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,4 +1,5 @@
 /** Output format choice: an explicit `format`, or for `auto`/absent the best one `Accept` allows. */
+import { acceptedImageTypeList, negotiatedFormat } from './canonical.js';
 import { ResizerError } from './errors.js';
 import type { FormatParam, InputFormat, OutputFormat } from './options.js';
 
@@ -28,10 +29,7 @@ export function chooseFormat(
     }
     return { format: requested, negotiated: false };
   }
-  const accepted = acceptedImageTypes(accept);
-  if (enabled.avif && accepted.has('image/avif')) return { format: 'avif', negotiated: true };
-  if (enabled.webp && accepted.has('image/webp')) return { format: 'webp', negotiated: true };
-  return { format: fallbackFormat(input), negotiated: true };
+  return { format: negotiatedFormat(accept, enabled) ?? fallbackFormat(input), negotiated: true };
 }
 
 /** The input's own format when we can write it, else JPEG. */
@@ -44,12 +42,5 @@ function fallbackFormat(input: InputFormat): OutputFormat {
  * `*\/*` (curl) has not said it can display WebP.
  */
 export function acceptedImageTypes(accept: string | undefined): Set<string> {
-  const types = new Set<string>();
-  for (const range of (accept ?? '').split(',')) {
-    const [type = '', ...params] = range.split(';').map((part) => part.trim().toLowerCase());
-    const q = params.find((p) => p.startsWith('q='));
-    if (q !== undefined && !(Number(q.slice(2)) > 0)) continue;
-    if (type.startsWith('image/') && !type.endsWith('*')) types.add(type);
-  }
-  return types;
+  return new Set(acceptedImageTypeList(accept));
 }

@@ -5,7 +5,11 @@ export type Fit = (typeof FITS)[number];
 export const OUTPUT_FORMATS = ['jpeg', 'png', 'webp', 'avif'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-export const FORMAT_PARAMS = [...OUTPUT_FORMATS, 'auto'] as const;
+/** Output formats this build can encode; the configuration refuses to enable any other. */
+export const ENCODABLE_FORMATS: readonly OutputFormat[] = ['jpeg', 'png', 'webp'];
+
+// Spelled out (no spread): the viewer-request CloudFront Function carries this table.
+export const FORMAT_PARAMS = ['jpeg', 'png', 'webp', 'avif', 'auto'] as const;
 export type FormatParam = (typeof FORMAT_PARAMS)[number];
 
 export interface TransformOptions {

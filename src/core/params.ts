@@ -1,118 +1,100 @@
 /**
- * Query string -> canonical TransformOptions, or a typed rejection. Table-driven: each recognised
- * parameter is one record with a validator; names outside the table are ignored. The canonical key is
- * built in table order, so the order of parameters in the URL never changes output or cache key.
+ * Query string -> canonical TransformOptions, or a typed rejection, through the one canonicaliser
+ * (canonical.ts) that the viewer-request CloudFront Function also runs. Parameter order, repeats,
+ * percent-encoding and default values never change the result or the canonical query.
  */
+import {
+  applyAllowlists,
+  type Canonical,
+  canonicalize,
+  canonicalQueryString,
+  canonicalRequest,
+  type QueryRules,
+  type RawPair,
+  type RulesConfig,
+  rulesOf,
+  splitQuery,
+} from './canonical.js';
+import { DEFAULT_CONFIG } from './config.js';
 import { ResizerError } from './errors.js';
-import { FITS, FORMAT_PARAMS, type TransformOptions } from './options.js';
+import type { TransformOptions } from './options.js';
 
-type Validator<T> = (name: string, raw: string) => T;
-
-/** Largest width or height a request may name; WebP's own limit is 16383. */
-export const MAX_DIMENSION = 16383;
-
-function expected(what: string, name: string, raw: string): ResizerError {
-  return new ResizerError('invalid-parameter', `Expected ${what} for ${name} but received '${raw}'`);
-}
-
-function integer(min: number, max: number): Validator<number> {
-  return (name, raw) => {
-    // Canonical decimal only: no sign, exponent, hex, padding, leading zeros or non-ASCII digits.
-    if (!/^[1-9][0-9]{0,8}$/.test(raw)) throw expected(`integer between ${min} and ${max}`, name, raw);
-    const value = Number(raw);
-    if (value < min || value > max) throw expected(`integer between ${min} and ${max}`, name, raw);
-    return value;
-  };
-}
-
-function oneOf<T extends string>(values: readonly T[]): Validator<T> {
-  return (name, raw) => {
-    if (!(values as readonly string[]).includes(raw))
-      throw expected(`one of ${values.join(', ')}`, name, raw);
-    return raw as T;
-  };
-}
-
-const PARAMETERS = {
-  width: integer(1, MAX_DIMENSION),
-  height: integer(1, MAX_DIMENSION),
-  fit: oneOf(FITS),
-  format: oneOf(FORMAT_PARAMS),
-  quality: integer(1, 100),
-} satisfies { [K in keyof TransformOptions]-?: Validator<NonNullable<TransformOptions[K]>> };
-
-export type ParameterName = keyof typeof PARAMETERS;
-export const PARAMETER_NAMES = Object.keys(PARAMETERS) as ParameterName[];
+export { MAX_DIMENSION } from './canonical.js';
 
 export type ParsedQuery =
   | { kind: 'none' }
   | { kind: 'transform'; options: TransformOptions }
   | { kind: 'invalid'; error: ResizerError };
 
-/** Parses a raw query string (with or without a leading `?`) or URLSearchParams. Never throws. */
-export function parseQuery(query: string | URLSearchParams): ParsedQuery {
-  const params = typeof query === 'string' ? new URLSearchParams(query) : query;
-  const raw: Partial<Record<ParameterName, string>> = {};
-  try {
-    for (const name of PARAMETER_NAMES) {
-      const values = [...new Set(params.getAll(name))];
-      if (values.length > 1) {
-        throw new ResizerError(
-          'invalid-parameter',
-          `Expected one value for ${name} but received ${values.map((v) => `'${v}'`).join(' and ')}`,
-        );
-      }
-      if (values[0] !== undefined) raw[name] = values[0];
-    }
-    if (Object.keys(raw).length === 0) return { kind: 'none' };
-    return { kind: 'transform', options: parseRecord(raw) };
-  } catch (error) {
-    if (error instanceof ResizerError) return { kind: 'invalid', error };
-    throw error;
-  }
+type RulesSource = Omit<RulesConfig, 'signing'> & { signing?: RulesConfig['signing'] };
+
+/** The slice of the configuration the canonical form depends on. */
+export function queryRules(config: RulesSource = DEFAULT_CONFIG): QueryRules {
+  return rulesOf({ ...config, signing: config.signing ?? { required: false } });
 }
 
-function parseRecord(raw: Partial<Record<ParameterName, string>>): TransformOptions {
-  const options: Record<string, unknown> = {};
-  for (const name of PARAMETER_NAMES) {
-    const value = raw[name];
-    if (value !== undefined) options[name] = PARAMETERS[name](name, value);
-  }
-  return options as TransformOptions;
+function parsed(canonical: Canonical): ParsedQuery {
+  if (canonical.kind !== 'invalid') return canonical;
+  const { code, message } = canonical.refusal;
+  return { kind: 'invalid', error: new ResizerError(code, message) };
+}
+
+/**
+ * Parses a raw query string (with or without a leading `?`), its pairs, or URLSearchParams, and
+ * applies the configuration's allowlists. Never throws.
+ */
+export function parseQuery(
+  query: string | URLSearchParams | readonly RawPair[],
+  config: RulesSource = DEFAULT_CONFIG,
+): ParsedQuery {
+  const pairs =
+    typeof query === 'string'
+      ? splitQuery(query)
+      : Array.isArray(query)
+        ? (query as readonly RawPair[])
+        : [...(query as URLSearchParams)].map(
+            ([name, value]) => [encodeURIComponent(name), encodeURIComponent(value)] as const,
+          );
+  return parsed(canonicalRequest(pairs, queryRules(config)));
 }
 
 /**
  * Validates options handed to the library directly (numbers rather than strings), with the same
- * table and messages as the query parser. Throws ResizerError('invalid-parameter').
+ * table and messages as the query parser, then applies the allowlists. Throws ResizerError.
  */
-export function normalizeOptions(options: TransformOptions): TransformOptions {
+export function normalizeOptions(
+  options: TransformOptions,
+  config: RulesSource = DEFAULT_CONFIG,
+): TransformOptions {
   if (options === null || typeof options !== 'object') {
     throw new ResizerError(
       'invalid-parameter',
       `Expected an options object but received '${String(options)}'`,
     );
   }
-  const raw: Partial<Record<ParameterName, string>> = {};
-  for (const name of PARAMETER_NAMES) {
+  const pairs: RawPair[] = [];
+  for (const name of ['width', 'height', 'fit', 'format', 'quality'] as const) {
     const value: unknown = options[name];
     if (value === undefined) continue;
-    if (typeof value !== 'string' && typeof value !== 'number')
-      throw expected(describe(name), name, String(value));
-    raw[name] = String(value);
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      const what = name === 'fit' || name === 'format' ? 'a string' : 'an integer';
+      throw new ResizerError(
+        'invalid-parameter',
+        `Expected ${what} for ${name} but received '${String(value)}'`,
+      );
+    }
+    pairs.push([name, encodeURIComponent(String(value))]);
   }
-  return parseRecord(raw);
-}
-
-function describe(name: ParameterName): string {
-  return name === 'fit' || name === 'format' ? 'a string' : 'an integer';
+  const rules = queryRules(config);
+  const canonical = canonicalize(pairs, rules);
+  const result = parsed(
+    canonical.kind === 'transform' ? applyAllowlists(canonical.options, rules) : canonical,
+  );
+  if (result.kind === 'invalid') throw result.error;
+  return result.kind === 'transform' ? result.options : {};
 }
 
 /** The canonical query for options: fixed parameter order, so equal requests share one cache key. */
 export function canonicalQuery(options: TransformOptions): string {
-  const parts: string[] = [];
-  for (const name of PARAMETER_NAMES) {
-    const value = options[name];
-    if (value !== undefined) parts.push(`${name}=${value}`);
-  }
-  return parts.join('&');
+  return canonicalQueryString(options);
 }

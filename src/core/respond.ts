@@ -6,7 +6,7 @@
 import type { ResizerConfig } from './config.js';
 import { type ErrorCode, isResizerError } from './errors.js';
 import type { ParsedQuery } from './params.js';
-import { MIME_TYPES, type TransformResult, transform } from './transform.js';
+import { MIME_TYPES, planTransform, type TransformResult, transform } from './transform.js';
 
 /** Header naming why a response is the original rather than a resized image. */
 export const PASSTHROUGH_HEADER = 'x-resizer-passthrough';
@@ -23,8 +23,35 @@ export type PassthroughReason =
   | 'response-too-large' // the generated response would exceed the platform's limit
   | 'internal-error';
 
+/**
+ * Passthroughs caused by a passing condition: the original is the wrong answer for the key, so it
+ * must not be cached for long. Every other reason is deterministic (the same request and original
+ * always give it), and the original keeps the origin's caching.
+ */
+export const TRANSIENT_REASONS: readonly PassthroughReason[] = [
+  'origin-error',
+  'origin-timeout',
+  'origin-missing',
+  'timeout',
+  'codec-failure',
+  'internal-error',
+];
+
+/**
+ * Cache-Control for a transient passthrough: a few seconds, so CloudFront (and browsers) ask again
+ * soon, while a hot key during an origin outage still reaches the origin at most once per 10 s per
+ * edge cache rather than on every request.
+ */
+export const TRANSIENT_CACHE_CONTROL = 'public, max-age=10';
+
+export function isTransient(reason: PassthroughReason): boolean {
+  return TRANSIENT_REASONS.includes(reason);
+}
+
+export type OriginalOutcome = { kind: 'original'; reason: PassthroughReason; detail: string };
+
 export type Outcome =
-  | { kind: 'original'; reason: PassthroughReason; detail: string }
+  | OriginalOutcome
   | { kind: 'resized'; result: TransformResult; headers: Record<string, string> };
 
 export interface ResizeRequest {
@@ -61,7 +88,32 @@ export async function resizeOutcome(
   }
 }
 
-function passthrough(error: unknown): Outcome {
+/**
+ * What a HEAD request is answered with: the GET's decision and headers, planned from the header
+ * bytes alone (no decode, no encode). Refusals found only while decoding or encoding (damaged
+ * data, the byte budget) cannot be known without the work, so HEAD reports the planned image.
+ */
+export function headOutcome(
+  header: Uint8Array,
+  request: Pick<ResizeRequest, 'query' | 'accept' | 'originCacheControl'>,
+  config: ResizerConfig,
+): OriginalOutcome | { kind: 'planned'; headers: Record<string, string> } {
+  if (request.query.kind === 'invalid') return passthrough(request.query.error);
+  try {
+    const { plan } = planTransform(header, request.query.options, { accept: request.accept, config });
+    const headers: Record<string, string> = {
+      'content-type': MIME_TYPES[plan.format],
+      'cache-control': request.originCacheControl || config.cacheControl,
+      'x-content-type-options': 'nosniff',
+    };
+    if (plan.negotiated) headers.vary = 'Accept';
+    return { kind: 'planned', headers };
+  } catch (error) {
+    return passthrough(error);
+  }
+}
+
+function passthrough(error: unknown): OriginalOutcome {
   if (isResizerError(error)) return { kind: 'original', reason: error.code, detail: error.message };
   return {
     kind: 'original',

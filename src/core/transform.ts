@@ -11,7 +11,6 @@ import { chooseFormat } from './negotiate.js';
 import type { OutputFormat, TransformOptions } from './options.js';
 import { normalizeOptions } from './params.js';
 import { crop, flatten, isOpaque, orient, orientedSize, pad, type RawImage, sampleTiles } from './pixels.js';
-import { applyWidthPolicy } from './policy.js';
 import { type ImageInfo, probe } from './probe.js';
 
 export interface TransformContext {
@@ -82,7 +81,7 @@ export function planTransform(bytes: Uint8Array, options: TransformOptions, cont
       `Input is ${bytes.byteLength} bytes, over the ${limits.maxInputBytes} limit`,
     );
   }
-  const request = applyWidthPolicy(normalizeOptions(options), config);
+  const request = normalizeOptions(options, config);
   const info = probe(bytes);
   if (info.format !== 'jpeg' && info.format !== 'png' && info.format !== 'webp') {
     throw new ResizerError('unsupported-input', `${info.format.toUpperCase()} input is served as it is`);
@@ -137,7 +136,7 @@ export async function transform(
   const shrink = decoder.shrinksOnLoad
     ? shrinkOnLoad(info, orientedSize(geometry.resize, info.orientation))
     : 1;
-  const decoded = await decoder.decode(bytes, { shrink });
+  const decoded = await decoder.decode(bytes, { shrink, failOn: config.failOn });
   const expected = shrunkSize(info, shrink);
   if (decoded.width !== expected.width || decoded.height !== expected.height) {
     throw new ResizerError(

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { AwsClient } from 'aws4fetch';
 // @ts-expect-error s3rver ships no type declarations
 import S3rver from 's3rver';
-import { encodeKey } from '../../src/adapters/lambda-edge/origin.js';
+import { encodeKey } from '../../src/core/keys.js';
 
 /** s3rver's built-in credentials. */
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };

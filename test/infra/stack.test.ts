@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -9,16 +9,17 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { DEPLOY_DEFAULTS } from '../../infra/config.js';
-import { CACHE_KEY_PARAMETERS, EdgeResizerStack } from '../../infra/stack.js';
+import { builtArtefacts, CACHE_KEY_PARAMETERS, EdgeResizerStack } from '../../infra/stack.js';
+import { resolveEdgeConfig } from '../../src/adapters/lambda-edge/config.js';
 
 // The CDK stack, synthesised offline with cdk-nag's AwsSolutions pack, asserted resource by
 // resource (targeted matchers, no whole-template snapshot).
-function synth(deploy = DEPLOY_DEFAULTS) {
+function synth(deploy = DEPLOY_DEFAULTS, config = resolveEdgeConfig({})) {
   const app = new App({ outdir: mkdtempSync(path.join(tmpdir(), 'edge-resizer-cdk-')) });
   const stack = new EdgeResizerStack(app, 'EdgeResizer', {
     deploy,
-    lambdaCodeDir: path.resolve('dist/lambda-edge'),
-    viewer: { formats: { webp: true, avif: false } },
+    distDir: path.resolve('dist'),
+    config,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth(); // throws when a rule fails without an acknowledgement
@@ -89,7 +90,7 @@ describe('distribution', () => {
     template.hasResourceProperties('AWS::CloudFront::Function', {
       AutoPublish: true,
       FunctionConfig: Match.objectLike({ Runtime: 'cloudfront-js-2.0' }),
-      FunctionCode: Match.stringLikeRegexp('const ENABLED = \\{ webp: true, avif: false \\};'),
+      FunctionCode: readFileSync('dist/cloudfront/viewer-request.js', 'utf8'),
     });
   });
 });
@@ -195,10 +196,53 @@ test('npm run synth writes the template offline, without AWS credentials', async
   const env: NodeJS.ProcessEnv = { ...process.env, CDK_OUTDIR: outdir };
   for (const name of Object.keys(env))
     if (name.startsWith('AWS_') || name === 'CDK_DEFAULT_ACCOUNT') delete env[name];
-  await promisify(execFile)(process.execPath, ['scripts/synth.mjs'], { env });
+  const dist = mkdtempSync(path.join(tmpdir(), 'edge-resizer-dist-'));
+  await promisify(execFile)(process.execPath, ['scripts/synth.mjs', '--dist', dist], { env });
   const templates = readdirSync(outdir).filter((name) => name.endsWith('.template.json'));
   expect(templates).toEqual(['EdgeResizer.template.json']);
   expect(
     JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')).pluginReports[0].conclusion,
   ).toBe('success');
 }, 60_000);
+
+describe('one configuration: a bundle built from another never reaches a deploy', () => {
+  test('the stack refuses a dist/ built from a different configuration', () => {
+    expect(() => builtArtefacts(path.resolve('dist'), resolveEdgeConfig({ allowedWidths: [320] }))).toThrow(
+      /was built from a different configuration/,
+    );
+    expect(() => synth(DEPLOY_DEFAULTS, resolveEdgeConfig({ signing: { required: true } }))).toThrow(
+      /different configuration/,
+    );
+  });
+
+  test('and takes the one built from the same configuration', () => {
+    expect(builtArtefacts(path.resolve('dist'), resolveEdgeConfig({})).viewerCode).toMatch(
+      /function handler\(/,
+    );
+  });
+
+  test.each([
+    ['{"alowedWidths":[320]}', /unknown field alowedWidths/],
+    ['{"formats":{"avif":true}}', /formats.avif cannot be true/],
+    ['{"limits":{"maxInputPixels":0}}', /limits.maxInputPixels/],
+    ['{"signing":{"required":"yes"}}', /signing.required/],
+    ['{"allowedQualities":[0]}', /allowedQualities\[0\]/],
+    ['not json', /is not valid JSON/],
+  ])(
+    'npm run synth with %s fails naming the field, writing no template',
+    async (text, message) => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-bad-'));
+      writeFileSync(path.join(dir, 'config.json'), text);
+      const outdir = path.join(dir, 'cdk.out');
+      const result = promisify(execFile)(
+        process.execPath,
+        ['scripts/synth.mjs', '--config', path.join(dir, 'config.json'), '--dist', path.join(dir, 'dist')],
+        { env: { ...process.env, CDK_OUTDIR: outdir } },
+      );
+      await expect(result).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(message) });
+      expect((await result.catch((e: { stderr: string }) => e)).stderr.trim().split('\n')).toHaveLength(1);
+      expect(existsSync(path.join(outdir, 'EdgeResizer.template.json'))).toBe(false);
+    },
+    60_000,
+  );
+});

@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { describeRequest, objectKey, s3Location } from '../../src/adapters/lambda-edge/request.js';
+import {
+  describeRequest,
+  httpLocation,
+  requestKey,
+  s3Location,
+} from '../../src/adapters/lambda-edge/request.js';
 import { originResponseEvent } from '../helpers/events.js';
 
 describe('bucket and region from the S3 origin domain', () => {
@@ -68,14 +73,24 @@ describe('object keys', () => {
     ['/a%2Bb.jpg', '', 'a+b.jpg'],
     ['/photo.jpg', '/images', 'images/photo.jpg'],
     ['/photo.jpg', '/images/2026', 'images/2026/photo.jpg'],
-    ['/a%2Fb.jpg', '', 'a/b.jpg'],
     ['/../secret.jpg', '', undefined],
+    // A decoded segment must be a plain name: an encoded slash, backslash or NUL could be resolved
+    // or split by whatever reads the key next, leaving the origin's prefix.
+    ['/a%2Fb.jpg', '', undefined],
+    ['/x%2F..%2F..%2Fprivate%2Fsecret.jpg', '/public', undefined],
+    ['/a%5C..%5C..%5Csecret.jpg', '/images', undefined],
+    ['/a\\..\\secret.jpg', '/images', undefined],
+    ['/a%00.jpg', '', undefined],
+    ['/a//b.jpg', '', undefined],
+    ['/photos/', '', undefined],
+    ['photo.jpg', '', undefined], // no leading slash
+    ['/.hidden.jpg', '', '.hidden.jpg'], // S3 keys may start with a dot
     ['/%2e%2e/secret.jpg', '', undefined],
     ['/a/./b.jpg', '', undefined],
     ['/bad%zz.jpg', '', undefined],
     ['/', '', undefined],
   ])('%s with origin path %j', (uri, path, key) => {
-    expect(objectKey({ uri, origin: s3(path) })).toBe(key);
+    expect(requestKey({ uri, origin: s3(path) })).toBe(key);
   });
 });
 
@@ -88,6 +103,7 @@ test('describeRequest reads the query, Accept, status and origin headers', () =>
     responseHeaders: { 'cache-control': 'max-age=60', 'content-length': '12345' },
   });
   expect(describeRequest(event)).toEqual({
+    method: 'GET',
     key: 'photo.jpg',
     s3: { bucket: 'photos', region: 'us-east-1', domainName: 'photos.s3.us-east-1.amazonaws.com' },
     query: { kind: 'transform', options: { width: 300, height: 200 } },
@@ -100,4 +116,35 @@ test('describeRequest reads the query, Accept, status and origin headers', () =>
 
 test('an event without records is a TypeError, not a silent passthrough', () => {
   expect(() => describeRequest({ Records: [] })).toThrow(TypeError);
+});
+
+describe('custom origin URLs stay on the origin and under its path', () => {
+  const custom = (path: string) => ({
+    custom: {
+      customHeaders: { 'x-origin-secret': [{ key: 'X-Origin-Secret', value: 's3cr3t' }] },
+      domainName: 'images.example.com',
+      path,
+      port: 8443,
+      protocol: 'https' as const,
+    },
+  });
+  test.each([
+    ['/photo.jpg', '/images', 'https://images.example.com:8443/images/photo.jpg'],
+    ['/a%20b/c.jpg', '', 'https://images.example.com:8443/a%20b/c.jpg'],
+  ])('%s under %j', (uri, path, url) => {
+    expect(httpLocation({ uri, origin: custom(path) })).toEqual({
+      url,
+      headers: { 'x-origin-secret': 's3cr3t' },
+    });
+  });
+  test.each([
+    '/a\\..\\..\\secret.jpg',
+    '/a%5C..%5Csecret.jpg',
+    '/x%2F..%2F..%2Fsecret.jpg',
+    '//evil.example.com/x.jpg',
+    '@evil.example.com/x.jpg',
+    'evil.example.com/x.jpg',
+  ])('%s is refused', (uri) => {
+    expect(httpLocation({ uri, origin: custom('/images') })).toBeUndefined();
+  });
 });

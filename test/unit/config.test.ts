@@ -2,8 +2,21 @@ import { describe, expect, test } from 'vitest';
 import { resolveEdgeConfig } from '../../src/adapters/lambda-edge/config.js';
 import { DEFAULT_CONFIG, resolveConfig } from '../../src/core/config.js';
 
-test('defaults are safe and complete', () => {
+test('defaults are safe and complete, each pinned', () => {
   expect(resolveConfig()).toEqual(DEFAULT_CONFIG);
+  expect(DEFAULT_CONFIG).toEqual({
+    formats: { webp: true, avif: false },
+    defaultQuality: 80,
+    limits: { maxInputBytes: 33_554_432, maxInputPixels: 25_000_000, maxOutputDimension: 8192 },
+    cacheControl: 'public, max-age=86400',
+    background: [255, 255, 255],
+    allowedWidths: [],
+    allowedHeights: [],
+    allowedQualities: [],
+    snapWidths: false,
+    signing: { required: false },
+    failOn: 'warning',
+  });
   expect(resolveEdgeConfig()).toMatchObject({
     ...DEFAULT_CONFIG,
     fetchTimeoutMs: 10_000,
@@ -12,9 +25,24 @@ test('defaults are safe and complete', () => {
 });
 
 test('overrides merge field by field', () => {
-  const config = resolveConfig({ formats: { avif: true }, limits: { maxInputPixels: 1000 } });
-  expect(config.formats).toEqual({ webp: true, avif: true });
+  const config = resolveConfig({ formats: { webp: false }, limits: { maxInputPixels: 1000 } });
+  expect(config.formats).toEqual({ webp: false, avif: false });
   expect(config.limits).toEqual({ ...DEFAULT_CONFIG.limits, maxInputPixels: 1000 });
+});
+
+describe('a configuration file is checked strictly', () => {
+  test.each([
+    [{ alowedWidths: [320] }, 'Invalid configuration: unknown field alowedWidths'],
+    [{ limits: { maxPixels: 5 } }, 'Invalid configuration: unknown field limits.maxPixels'],
+    [{ signing: { secret: 'x' } }, 'Invalid configuration: unknown field signing.secret'],
+    [{ formats: { avif: true } }, 'formats.avif cannot be true, this build has no AVIF encoder'],
+    [{ formats: { gif: true } }, 'unknown field formats.gif'],
+    [{ failOn: 'none' }, "expected 'warning' or 'error' for failOn"],
+    [{ snapWidths: 'yes' }, 'expected true or false for snapWidths'],
+    [[], 'expected an object for the configuration'],
+  ])('%j', (overrides, message) => {
+    expect(() => resolveEdgeConfig(overrides as never)).toThrow(message);
+  });
 });
 
 describe('bad values are refused with the field named', () => {

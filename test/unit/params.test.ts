@@ -7,8 +7,9 @@ describe('parseQuery: accepted', () => {
     ['?width=500', { width: 500 }],
     ['height=1', { height: 1 }],
     ['width=16383', { width: 16383 }],
-    ['fit=contain&width=10', { width: 10, fit: 'contain' }],
-    ['format=auto', { format: 'auto' }],
+    ['fit=contain&width=10&height=5', { width: 10, height: 5, fit: 'contain' }],
+    ['fit=contain&width=10', { width: 10 }], // one side: the fit changes nothing, so it is dropped
+    ['width=10&fit=cover&quality=80&format=auto', { width: 10 }], // defaults are dropped
     ['format=webp&quality=100', { format: 'webp', quality: 100 }],
     ['quality=1', { quality: 1 }],
     ['width=500&width=500', { width: 500 }], // repeated with the same value
@@ -19,8 +20,16 @@ describe('parseQuery: accepted', () => {
   });
 });
 
-describe('parseQuery: no recognised parameter', () => {
-  test.each(['', '?', 'utm_source=newsletter', 'w=500&h=300', 'WIDTH=5'])('%s', (query) => {
+describe('parseQuery: no recognised parameter, or only defaults', () => {
+  test.each([
+    '',
+    '?',
+    'utm_source=newsletter',
+    'w=500&h=300',
+    'WIDTH=5',
+    'format=auto',
+    'quality=80&fit=cover',
+  ])('%s', (query) => {
     expect(parseQuery(query)).toEqual({ kind: 'none' });
   });
 });
@@ -46,6 +55,8 @@ describe('parseQuery: rejected with one message shape', () => {
     ['format=gif', "Expected one of jpeg, png, webp, avif, auto for format but received 'gif'"],
     ['format=JPEG', "Expected one of jpeg, png, webp, avif, auto for format but received 'JPEG'"],
     ['width=500&width=600', "Expected one value for width but received '500' and '600'"],
+    ['width=%zz', "Expected a well-formed percent-encoding for width but received '%zz'"],
+    ['width=5%', "Expected a well-formed percent-encoding for width but received '5%'"],
     ['width=500&height=x', "Expected integer between 1 and 16383 for height but received 'x'"],
   ])('%s', (query, message) => {
     const parsed = parseQuery(query);
@@ -66,8 +77,9 @@ test('parameter order never changes the canonical query', () => {
 
 describe('normalizeOptions (library callers)', () => {
   test('accepts typed options', () => {
-    expect(normalizeOptions({ width: 300, fit: 'inside', quality: 50 })).toEqual({
+    expect(normalizeOptions({ width: 300, height: 200, fit: 'inside', quality: 50 })).toEqual({
       width: 300,
+      height: 200,
       fit: 'inside',
       quality: 50,
     });

@@ -6,6 +6,7 @@
 import {
   type ConfigOverrides,
   checkInteger,
+  checkKnownFields,
   invalid,
   type ResizerConfig,
   resolveConfig,
@@ -34,7 +35,15 @@ export const EDGE_DEFAULTS = {
   responseBudgetBytes: 1_000_000,
 } as const;
 
+/** The fields the edge adds to the core configuration. */
+const EDGE_FIELDS = ['fetchTimeoutMs', 'timeBudgetMs', 'responseBudgetBytes', 's3Endpoint'] as const;
+
+/**
+ * A configuration file's content (or the object baked into a bundle), checked strictly: an unknown
+ * field, a wrong type, an out-of-range value or a feature no build serves throws, naming the field.
+ */
 export function resolveEdgeConfig(overrides: EdgeConfigOverrides = {}): EdgeConfig {
+  checkKnownFields(overrides, EDGE_FIELDS);
   const { fetchTimeoutMs, timeBudgetMs, responseBudgetBytes, s3Endpoint, ...core } = overrides;
   const config: EdgeConfig = {
     ...resolveConfig(core),

@@ -4,20 +4,19 @@
  * and every request ends in one log entry.
  */
 import { isResizerError } from '../../core/errors.js';
-import { applyWidthPolicy } from '../../core/policy.js';
-import { type PassthroughReason, resizeOutcome } from '../../core/respond.js';
+import { headOutcome, type PassthroughReason, resizeOutcome } from '../../core/respond.js';
 import type { Timings } from '../../core/transform.js';
 import type { EdgeConfig } from './config.js';
 import type { Origin } from './origin.js';
 import { describeRequest, type EdgeRequest, originResponse } from './request.js';
-import { headerBytes, imageBudget, passthrough, resized } from './result.js';
+import { headerBytes, imageBudget, passthrough, planned, resized } from './result.js';
 import type { CloudFrontResponse, OriginResponseEvent } from './types.js';
 
 /** One line per request, for CloudWatch (the Lambda entry writes it as JSON). */
 export interface RequestLog {
   key: string | undefined;
   query: string;
-  outcome: 'resized' | 'passthrough';
+  outcome: 'resized' | 'passthrough' | 'planned';
   reason?: PassthroughReason;
   detail?: string;
   format?: string;
@@ -35,6 +34,9 @@ export interface HandlerOptions {
   log?: ((entry: RequestLog) => void) | undefined;
 }
 
+/** Bytes read for a HEAD: enough for the headers of every format we decode (EXIF and ICC included). */
+const HEAD_PROBE_BYTES = 256 * 1024;
+
 /** Room for the headers we add (Content-Type, Cache-Control, Vary, Server-Timing, ...). */
 const ADDED_HEADER_ALLOWANCE = 512;
 
@@ -46,8 +48,14 @@ export function createHandler({ config, origin, log }: HandlerOptions): OriginRe
   return async (event) => {
     const started = performance.now();
     const response = originResponse(event);
-    const request = describeRequest(event);
-    const handled = await handle(request, response, config, origin, started);
+    const request = describeRequest(event, config);
+    let handled: Handled;
+    try {
+      handled = await handle(request, response, config, origin, started);
+    } catch (error) {
+      // A bug must not become CloudFront's 502: the original, briefly cached, and the reason logged.
+      handled = skipped(response, 'internal-error', error instanceof Error ? error.message : String(error));
+    }
     log?.({
       key: request.key,
       query: (event.Records[0]?.cf.request.querystring ?? '').slice(0, 256),
@@ -74,17 +82,13 @@ async function handle(
 ): Promise<Handled> {
   if (request.originStatus !== '200') return skipped(response, 'origin-status');
   if (request.query.kind === 'none') return skipped(response, 'no-parameters');
+  // Refusals (invalid values, allowlists, disabled formats) are decided before the origin is read.
   if (request.query.kind === 'invalid')
-    return skipped(response, 'invalid-parameter', request.query.error.message);
+    return skipped(response, request.query.error.code, request.query.error.message);
   if (request.key === undefined) return skipped(response, 'invalid-key');
   if ((request.originLength ?? 0) > config.limits.maxInputBytes) return skipped(response, 'input-too-large');
-  try {
-    applyWidthPolicy(request.query.options, config); // refuse before reading the origin
-  } catch (error) {
-    if (isResizerError(error)) return skipped(response, error.code, error.message);
-    throw error;
-  }
 
+  const head = request.method === 'HEAD';
   let original: Uint8Array | undefined;
   try {
     original = await origin({
@@ -92,6 +96,8 @@ async function handle(
       s3: request.s3,
       http: request.http,
       maxBytes: config.limits.maxInputBytes,
+      // HEAD plans from the header alone: no resize work, and only the first bytes are read.
+      ...(head ? { firstBytes: HEAD_PROBE_BYTES } : {}),
       signal: AbortSignal.timeout(config.fetchTimeoutMs),
     });
   } catch (error) {
@@ -101,6 +107,15 @@ async function handle(
   }
   if (original === undefined) return skipped(response, 'origin-missing');
   const fetchMs = performance.now() - started;
+  if (head) {
+    const plan = headOutcome(
+      original,
+      { query: request.query, accept: request.accept, originCacheControl: request.originCacheControl },
+      config,
+    );
+    if (plan.kind === 'original') return skipped(response, plan.reason, plan.detail);
+    return { response: planned(response, plan.headers), log: { outcome: 'planned' } };
+  }
 
   const maxOutputBytes = imageBudget(
     config.responseBudgetBytes,

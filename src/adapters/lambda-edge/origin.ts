@@ -12,6 +12,8 @@ export interface OriginRequest {
   http?: HttpLocation | undefined;
   /** Largest body accepted; larger objects are refused without reading them. */
   maxBytes: number;
+  /** Read only this many bytes from the start (a ranged GET): enough to plan a HEAD. */
+  firstBytes?: number | undefined;
   signal: AbortSignal;
 }
 
@@ -39,13 +41,7 @@ export async function readCapped(response: Response, maxBytes: number): Promise<
     }
     chunks.push(value);
   }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return concat(chunks, total);
 }
 
 function tooLarge(bytes: number, maxBytes: number): ResizerError {
@@ -55,39 +51,110 @@ function tooLarge(bytes: number, maxBytes: number): ResizerError {
   );
 }
 
-/** `a b/c+d.jpg` -> `a%20b/c%2Bd.jpg`: each segment encoded per RFC 3986, as S3 signing expects. */
-export function encodeKey(key: string): string {
-  return key
-    .split('/')
-    .map((segment) =>
-      encodeURIComponent(segment).replace(
-        /[!'()*]/g,
-        (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-      ),
-    )
-    .join('/');
-}
-
 /**
  * A custom origin (a web server, an S3 website endpoint, another CDN) read with a plain GET of the
  * URL CloudFront used, with the origin's custom headers. Lambda@Edge cannot reach the body CloudFront
  * already received, so this is a second request to the origin on a cache miss.
  */
-export const httpOrigin: Origin = async ({ http, maxBytes, signal }) => {
+export const httpOrigin: Origin = async ({ http, maxBytes, firstBytes, signal }) => {
   if (!http) return undefined;
-  const response = await fetch(http.url, { headers: http.headers, signal, redirect: 'error' });
+  const headers = { ...http.headers, ...rangeHeader(firstBytes) };
+  const response = await withOneRetry(() => fetch(http.url, { headers, signal, redirect: 'error' }), signal);
   if (response.status === 404 || response.status === 403 || response.status === 410) {
     await response.body?.cancel();
     return undefined;
   }
-  if (response.status !== 200) {
+  if (response.status !== 200 && response.status !== 206) {
     await response.body?.cancel();
     throw new Error(`origin answered ${response.status} for ${http.url}`);
   }
-  return readCapped(response, maxBytes);
+  return readBody(response, maxBytes, firstBytes);
 };
+
+/** `Range` for the first bytes of an object, when only those are wanted. */
+export function rangeHeader(firstBytes: number | undefined): Record<string, string> {
+  return firstBytes === undefined ? {} : { range: `bytes=0-${firstBytes - 1}` };
+}
+
+/** The whole body (capped), or its first bytes when the origin ignored the Range header. */
+export async function readBody(
+  response: Response,
+  maxBytes: number,
+  firstBytes: number | undefined,
+): Promise<Uint8Array> {
+  if (firstBytes === undefined) return readCapped(response, maxBytes);
+  if (!response.body) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  while (total < firstBytes) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    total += value.byteLength;
+  }
+  await reader.cancel();
+  return concat(chunks, Math.min(total, firstBytes));
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    if (offset >= length) break;
+    bytes.set(chunk.subarray(0, length - offset), offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
 
 /** S3 for S3 origins, HTTP for custom ones. */
 export function eitherOrigin(s3: Origin, http: Origin = httpOrigin): Origin {
   return (request) => (request.s3 ? s3(request) : http(request));
+}
+
+/** Statuses worth one more try: throttling (S3's 503 SlowDown) and server errors. */
+export function isTransientStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+/** The wait before the one retry: enough for a throttled bucket to breathe, jittered. */
+const RETRY_DELAY_MS = 200;
+
+/**
+ * One request, and at most one retry for a network error or a transient status, after a short
+ * wait that the abort signal cuts short: the whole exchange stays inside the fetch budget, and a
+ * bucket that is already throttling sees at most twice the load, never ten times.
+ */
+export async function withOneRetry(send: () => Promise<Response>, signal: AbortSignal): Promise<Response> {
+  let first: Response;
+  try {
+    first = await send();
+  } catch (error) {
+    if (signal.aborted) throw error;
+    await abortableWait(RETRY_DELAY_MS * (1 + Math.random()), signal);
+    return send();
+  }
+  if (!isTransientStatus(first.status)) return first;
+  await first.body?.cancel();
+  await abortableWait(RETRY_DELAY_MS * (1 + Math.random()), signal);
+  return send();
+}
+
+export function abortableWait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', stop);
+      resolve();
+    }, ms);
+    const stop = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', stop, { once: true });
+  });
 }

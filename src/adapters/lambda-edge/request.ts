@@ -2,6 +2,8 @@
  * Event -> the plain description of what is asked: the S3 object (bucket, region, key), the parsed
  * query, the client's Accept and what the origin answered. Pure; no I/O.
  */
+import type { ResizerConfig } from '../../core/config.js';
+import { keyUrl, objectKey, pathSegments, prefixSegments } from '../../core/keys.js';
 import { type ParsedQuery, parseQuery } from '../../core/params.js';
 import type {
   CloudFrontHeaders,
@@ -24,6 +26,7 @@ export interface HttpLocation {
 }
 
 export interface EdgeRequest {
+  method: string;
   /** The object key, percent-decoded, with the origin path prefix; undefined when unusable. */
   key: string | undefined;
   s3: S3Location | undefined;
@@ -40,16 +43,17 @@ export function headerValue(headers: CloudFrontHeaders, name: string): string | 
   return headers[name.toLowerCase()]?.[0]?.value;
 }
 
-export function describeRequest(event: OriginResponseEvent): EdgeRequest {
+export function describeRequest(event: OriginResponseEvent, config?: ResizerConfig): EdgeRequest {
   const cf = event.Records[0]?.cf;
   if (!cf) throw new TypeError('Not a CloudFront event: Records[0].cf is missing');
   const { request, response } = cf;
   const length = headerValue(response.headers, 'content-length');
   return {
-    key: objectKey(request),
+    method: request.method,
+    key: requestKey(request),
     s3: s3Location(request),
     http: httpLocation(request),
-    query: parseQuery(request.querystring ?? ''),
+    query: parseQuery(request.querystring ?? '', config),
     accept: headerValue(request.headers, 'accept'),
     originStatus: response.status,
     originCacheControl: headerValue(response.headers, 'cache-control'),
@@ -58,25 +62,12 @@ export function describeRequest(event: OriginResponseEvent): EdgeRequest {
 }
 
 /**
- * The S3 key for the request: the origin path prefix plus the URI, each segment percent-decoded.
- * Undefined for malformed escapes and for `.`/`..` segments, which URL normalisation would resolve
- * away before the request reached S3.
+ * The object key for the request: the origin path prefix plus the URI, each segment decoded once
+ * (core/keys.ts); undefined when a segment is unsafe, which the handler answers with `invalid-key`.
  */
-export function objectKey(request: Pick<CloudFrontRequest, 'uri' | 'origin'>): string | undefined {
-  const prefix = (request.origin?.s3?.path ?? request.origin?.custom?.path ?? '').replace(/^\/+/, '');
-  const segments: string[] = [];
-  for (const raw of `${prefix}/${request.uri.replace(/^\/+/, '')}`.replace(/^\//, '').split('/')) {
-    let segment: string;
-    try {
-      segment = decodeURIComponent(raw);
-    } catch {
-      return undefined;
-    }
-    if (segment === '.' || segment === '..') return undefined;
-    segments.push(segment);
-  }
-  const key = segments.join('/');
-  return key === '' ? undefined : key;
+export function requestKey(request: Pick<CloudFrontRequest, 'uri' | 'origin'>): string | undefined {
+  const prefix = request.origin?.s3?.path ?? request.origin?.custom?.path ?? '';
+  return objectKey(prefix, request.uri);
 }
 
 const S3_HOST = /^(.+?)\.s3(?:[.-](?:dualstack\.)?([a-z0-9-]+))?\.amazonaws\.com(?:\.cn)?$/;
@@ -91,18 +82,25 @@ export function s3Location(request: Pick<CloudFrontRequest, 'origin'>): S3Locati
   return { bucket: match[1], region, domainName: origin.domainName };
 }
 
-/** The object's URL at a custom origin, with the origin's custom headers (e.g. a shared secret). */
+/**
+ * The object's URL at a custom origin, with the origin's custom headers (e.g. a shared secret): the
+ * origin's base URL plus the validated key, never the raw URI, so nothing can leave the origin's
+ * host or path prefix. Undefined for an unsafe key.
+ */
 export function httpLocation(request: Pick<CloudFrontRequest, 'origin' | 'uri'>): HttpLocation | undefined {
   const custom = request.origin?.custom;
   if (!custom) return undefined;
+  const segments = pathSegments(request.uri);
+  if (segments === undefined) return undefined;
   const defaultPort = custom.protocol === 'https' ? 443 : 80;
   const port = custom.port && custom.port !== defaultPort ? `:${custom.port}` : '';
+  const base = `${custom.protocol}://${custom.domainName}${port}/${prefixSegments(custom.path ?? '').join('/')}`;
   const headers: Record<string, string> = {};
   for (const [name, entries] of Object.entries(custom.customHeaders ?? {})) {
     const value = entries[0]?.value;
     if (value !== undefined) headers[name] = value;
   }
-  return { url: `${custom.protocol}://${custom.domainName}${port}${custom.path}${request.uri}`, headers };
+  return { url: keyUrl(base, segments.join('/')).href, headers };
 }
 
 export function originResponse(event: OriginResponseEvent): CloudFrontResponse {

@@ -3,7 +3,12 @@
  * requires (Transfer-Encoding and Via are read-only: changing or deleting them fails the request);
  * a passthrough only gains the reason header, so CloudFront serves the origin's body itself.
  */
-import { PASSTHROUGH_HEADER, type PassthroughReason } from '../../core/respond.js';
+import {
+  isTransient,
+  PASSTHROUGH_HEADER,
+  type PassthroughReason,
+  TRANSIENT_CACHE_CONTROL,
+} from '../../core/respond.js';
 import type { TransformResult } from '../../core/transform.js';
 import type { CloudFrontHeaders, CloudFrontResponse } from './types.js';
 
@@ -25,8 +30,25 @@ export function setHeader(headers: CloudFrontHeaders, name: string, value: strin
   headers[lower] = [{ key: titleCase(lower), value }];
 }
 
+/**
+ * The origin's response with the reason header. A transient reason also replaces the origin's
+ * caching with a few seconds (TRANSIENT_CACHE_CONTROL): CloudFront would otherwise keep the
+ * full-size original under the resize's key for the origin's lifetime or the policy's default TTL.
+ */
 export function passthrough(response: CloudFrontResponse, reason: PassthroughReason): CloudFrontResponse {
   setHeader(response.headers, PASSTHROUGH_HEADER, reason);
+  if (isTransient(reason)) {
+    setHeader(response.headers, 'cache-control', TRANSIENT_CACHE_CONTROL);
+    delete response.headers.expires;
+  }
+  return response;
+}
+
+/** A HEAD's answer: the headers the GET would carry, no body (and no length, which needs the work). */
+export function planned(response: CloudFrontResponse, headers: Record<string, string>): CloudFrontResponse {
+  rewriteHeaders(response.headers, headers);
+  response.status = '200';
+  response.statusDescription = 'OK';
   return response;
 }
 

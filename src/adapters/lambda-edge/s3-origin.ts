@@ -3,11 +3,13 @@
  * WebCrypto, so the same origin runs on every edge runtime. The AWS SDK v3 client that the Lambda
  * Node.js runtime ships would add no bundle bytes, but it is Node-only and its module graph loads on
  * every cold start; a single signed GET needs none of its retries, middleware or credential chain
- * (Lambda hands the function its credentials as environment variables).
+ * (Lambda hands the function its credentials as environment variables). Retries: at most one, for
+ * throttling, 5xx and network errors, inside the fetch budget (origin.ts).
  */
 import { AwsClient } from 'aws4fetch';
 import { ResizerError } from '../../core/errors.js';
-import { encodeKey, type Origin, readCapped } from './origin.js';
+import { keyUrl } from '../../core/keys.js';
+import { type Origin, rangeHeader, readBody, withOneRetry } from './origin.js';
 
 export interface S3Credentials {
   accessKeyId: string;
@@ -24,27 +26,30 @@ export interface S3OriginOptions {
 }
 
 export function s3Origin(options: S3OriginOptions): Origin {
-  return async ({ key, s3, maxBytes, signal }) => {
+  return async ({ key, s3, maxBytes, firstBytes, signal }) => {
     const bucket = options.bucket ?? s3?.bucket;
     if (!bucket) throw new ResizerError('unsupported-input', 'The origin is not an S3 bucket');
-    const url = options.endpoint
-      ? `${options.endpoint.replace(/\/+$/, '')}/${encodeURIComponent(bucket)}/${encodeKey(key)}`
-      : `https://${s3?.domainName}/${encodeKey(key)}`;
+    const base = options.endpoint
+      ? `${options.endpoint.replace(/\/+$/, '')}/${encodeURIComponent(bucket)}/`
+      : `https://${s3?.domainName}/`;
+    const url = keyUrl(base, key).href;
     const client = new AwsClient({
       ...options.credentials(),
       service: 's3',
       region: s3?.region ?? 'us-east-1',
+      retries: 0, // aws4fetch would retry 10 times, sleeping past the budget: one retry is ours
     });
-    const response = await client.fetch(url, { method: 'GET', signal });
+    const headers = rangeHeader(firstBytes);
+    const response = await withOneRetry(() => client.fetch(url, { method: 'GET', headers, signal }), signal);
     if (response.status === 404 || response.status === 403) {
       await response.body?.cancel();
       return undefined;
     }
-    if (response.status !== 200) {
+    if (response.status !== 200 && response.status !== 206) {
       await response.body?.cancel();
       throw new Error(`S3 answered ${response.status} for ${key}`);
     }
-    return readCapped(response, maxBytes);
+    return readBody(response, maxBytes, firstBytes);
   };
 }
 

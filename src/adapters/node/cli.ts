@@ -1,20 +1,26 @@
 /**
- * The command line: `resize`, `serve` (and `replay` for Lambda@Edge events). Failures print one line
- * and exit non-zero: 2 for a usage error, 1 when the image cannot be produced.
+ * The command line: `resize`, `serve`, `replay` (Lambda@Edge events) and `sign`. Failures print one
+ * line and exit non-zero: 2 for a usage error or a bad configuration, 1 when the image cannot be
+ * produced. `serve`, `replay` and `sign` read the one configuration file (config-file.ts) and the
+ * signing secret from EDGE_RESIZER_SECRET.
  */
+import { existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG } from '../../core/config.js';
 import { parseQuery } from '../../core/params.js';
+import { signPath } from '../../core/signing.js';
 import { transform } from '../../core/transform.js';
+import { type EdgeConfig, resolveEdgeConfig } from '../lambda-edge/config.js';
+import { loadConfig } from './config-file.js';
 import { replay } from './replay.js';
 import { startServer } from './server.js';
 
 const USAGE = `Usage:
   edge-resizer resize IN -o OUT [--width N] [--height N] [--fit F] [--format F] [--quality Q]
-  edge-resizer serve [DIR] [--port N] [--host H]
-  edge-resizer replay EVENT.json --origin DIR|s3://BUCKET [--s3-endpoint URL] [--config FILE]`;
+  edge-resizer serve [DIR] [--port N] [--host H] [--config FILE]
+  edge-resizer replay EVENT.json --origin DIR|s3://BUCKET [--s3-endpoint URL] [--config FILE]
+  edge-resizer sign PATH?QUERY [--config FILE]      (secret from EDGE_RESIZER_SECRET)`;
 
 class UsageError extends Error {}
 
@@ -92,14 +98,39 @@ async function resizeCommand(args: string[]): Promise<void> {
   );
 }
 
+/** The configuration, or a usage error naming the field (exit 2). */
+function configuration(file: string | undefined): EdgeConfig {
+  try {
+    return loadConfig(file).config;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** The signing secret: required when the configuration requires signatures. */
+function signingSecret(config: EdgeConfig, required = config.signing.required): string | undefined {
+  const secret = process.env.EDGE_RESIZER_SECRET;
+  if (required && !secret) {
+    throw new UsageError('signing is required: set EDGE_RESIZER_SECRET to the signing secret');
+  }
+  return secret || undefined;
+}
+
 async function serveCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parse(args, { port: { type: 'string' }, host: { type: 'string' } });
+  const { values, positionals } = parse(args, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    config: { type: 'string' },
+  });
   const root = positionals[0] ?? '.';
   const port = Number(values.port ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`invalid port '${values.port}'`);
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`no folder ${root}`);
+  const config = configuration(values.config);
+  const secret = signingSecret(config);
   const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
-  const server = await startServer({ root, port, host, config: DEFAULT_CONFIG });
+  const server = await startServer({ root, port, host, config, secret });
   const address = server.address();
   const actual = typeof address === 'object' && address ? address.port : port;
   console.log(
@@ -116,19 +147,46 @@ async function replayCommand(args: string[]): Promise<void> {
   const [eventFile, ...extra] = positionals;
   if (!eventFile || !values.origin || extra.length > 0)
     throw new UsageError('replay takes EVENT.json and --origin');
+  const loaded = configuration(values.config);
+  const endpoint = values['s3-endpoint'];
+  const config = endpoint ? configurationWith(loaded, { s3Endpoint: endpoint }) : loaded;
   const result = await replay({
     eventFile,
     origin: values.origin,
-    s3Endpoint: values['s3-endpoint'],
-    configFile: values.config,
+    config,
+    secret: signingSecret(config),
+    note: (line) => console.error(`edge-resizer: ${line}`),
   });
   console.log(JSON.stringify(result, null, 2));
+}
+
+function configurationWith(config: EdgeConfig, overrides: { s3Endpoint: string }): EdgeConfig {
+  try {
+    return resolveEdgeConfig({ ...config, ...overrides });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+async function signCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { config: { type: 'string' } });
+  const [target, ...extra] = positionals;
+  if (!target || extra.length > 0)
+    throw new UsageError("sign takes one PATH?QUERY, e.g. '/photos/cat.jpg?width=500'");
+  const config = configuration(values.config);
+  const secret = signingSecret(config, true) as string;
+  try {
+    console.log(await signPath(target, secret, config));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   resize: resizeCommand,
   serve: serveCommand,
   replay: replayCommand,
+  sign: signCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

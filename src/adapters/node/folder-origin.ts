@@ -1,41 +1,74 @@
 /**
- * A folder as an origin. URL paths map to files strictly inside the root: `..` segments, encoded
- * slashes or backslashes, NUL bytes and symlinks that lead outside are refused.
+ * A folder as an origin. URL paths map to files strictly inside the root: unsafe segments (see
+ * core/keys.ts), hidden names (a segment starting with `.`, such as `.env` or `.git`) and symlinks
+ * that lead outside are refused. Files are opened first and read only as far as needed.
  */
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { open, realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { pathSegments } from '../../core/keys.js';
 
-/** The file path for a URL path, or undefined when it is not a safe path inside the root. */
+/** The file path for a URL path, or undefined when it is not a safe, visible path inside the root. */
 export function resolveInFolder(root: string, urlPath: string): string | undefined {
-  const segments: string[] = [];
-  for (const raw of urlPath.split('/')) {
-    if (raw === '') continue;
-    if (/%(2f|5c|00)/i.test(raw)) return undefined;
-    let segment: string;
-    try {
-      segment = decodeURIComponent(raw);
-    } catch {
-      return undefined;
-    }
-    if (segment === '.' || segment === '..' || /[\\/\0]/.test(segment)) return undefined;
-    segments.push(segment);
-  }
-  if (segments.length === 0) return undefined;
+  const segments = pathSegments(urlPath);
+  if (segments === undefined || segments.some((segment) => segment.startsWith('.'))) return undefined;
   const base = path.resolve(root);
   const file = path.join(base, ...segments);
   return file.startsWith(base + path.sep) ? file : undefined;
 }
 
-/** Reads a file of the folder, or undefined when it does not exist or escapes the root via links. */
-export async function readFromFolder(root: string, urlPath: string): Promise<Uint8Array | undefined> {
+export interface FolderFile {
+  /** The real path of a regular file inside the root. */
+  file: string;
+  size: number;
+}
+
+/** The file behind a URL path, or undefined when it does not exist or escapes the root via links. */
+export async function findInFolder(root: string, urlPath: string): Promise<FolderFile | undefined> {
   const file = resolveInFolder(root, urlPath);
   if (!file) return undefined;
   try {
     const [realRoot, realFile] = await Promise.all([realpath(root), realpath(file)]);
     if (!realFile.startsWith(realRoot + path.sep)) return undefined;
-    if (!(await stat(realFile)).isFile()) return undefined;
-    return new Uint8Array(await readFile(realFile));
+    const handle = await open(realFile, 'r');
+    try {
+      const stats = await handle.stat();
+      return stats.isFile() ? { file: realFile, size: stats.size } : undefined;
+    } finally {
+      await handle.close();
+    }
   } catch {
     return undefined;
   }
+}
+
+/** The first `length` bytes of a file (fewer when it is shorter). */
+export async function readHead(file: string, length: number): Promise<Uint8Array> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = new Uint8Array(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A whole file, or undefined when it cannot be read. */
+export async function readWhole(file: string): Promise<Uint8Array | undefined> {
+  try {
+    const handle = await open(file, 'r');
+    try {
+      return new Uint8Array(await handle.readFile());
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a file of the folder, or undefined when it does not exist or is not a safe path. */
+export async function readFromFolder(root: string, urlPath: string): Promise<Uint8Array | undefined> {
+  const found = await findInFolder(root, urlPath);
+  return found ? readWhole(found.file) : undefined;
 }

@@ -2,10 +2,11 @@
  * The dev server's index page: every image of the folder, the original beside resized variants,
  * with each variant's bytes, dimensions and Server-Timing measured in the browser.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { orientedSize } from '../../core/pixels.js';
 import { type ImageInfo, probe } from '../../core/probe.js';
+import { findInFolder, readHead } from './folder-origin.js';
 
 const VARIANTS = [
   'width=150',
@@ -15,6 +16,8 @@ const VARIANTS = [
   'width=300&height=300&fit=cover',
 ];
 const MAX_LISTED = 200;
+/** Bytes read to describe a file: JPEG headers with EXIF and ICC segments fit well inside. */
+const PROBE_BYTES = 512 * 1024;
 
 export interface ListedImage {
   urlPath: string;
@@ -25,21 +28,25 @@ export interface ListedImage {
 export async function listImages(root: string): Promise<ListedImage[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   const files = entries
-    .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
-    .map((entry) => path.join(entry.parentPath, entry.name))
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep))
+    .filter((segments) => !segments.some((segment) => segment.startsWith('.'))) // hidden files and folders
     .sort()
     .slice(0, MAX_LISTED);
   const listed = await Promise.all(
-    files.map(async (file) => {
-      const bytes = new Uint8Array(await readFile(file));
+    files.map(async (segments) => {
+      const found = await findInFolder(root, `/${segments.map(encodeURIComponent).join('/')}`);
+      if (!found) return undefined;
+      // A header-sized read: the index never loads a whole file to describe it.
+      const head = await readHead(found.file, PROBE_BYTES);
       let info: ImageInfo;
       try {
-        info = probe(bytes);
+        info = probe(head);
       } catch {
-        return undefined; // not an image
+        return undefined; // not an image, or a header larger than we read
       }
-      const urlPath = `/${path.relative(root, file).split(path.sep).map(encodeURIComponent).join('/')}`;
-      return { urlPath, bytes: bytes.byteLength, info };
+      const urlPath = `/${segments.map(encodeURIComponent).join('/')}`;
+      return { urlPath, bytes: found.size, info };
     }),
   );
   return listed.filter((image): image is ListedImage => image !== undefined);

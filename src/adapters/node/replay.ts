@@ -1,36 +1,68 @@
 /**
- * `edge-resizer replay EVENT.json --origin DIR|s3://BUCKET`: runs a recorded origin-response event
- * through the same handler the Lambda@Edge bundle exports and returns the CloudFront result.
+ * `edge-resizer replay EVENT.json --origin DIR|s3://BUCKET`: runs a recorded request through both
+ * steps of the deployment, as CloudFront would: the viewer step (canonical query, allowlists,
+ * signature with EDGE_RESIZER_SECRET, format from Accept) and then the same origin-response handler
+ * the Lambda@Edge bundle exports. Returns the CloudFront result: the handler's response, or the
+ * viewer function's 403.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { type EdgeConfigOverrides, resolveEdgeConfig } from '../lambda-edge/config.js';
+import { canonicalQueryString, splitQuery } from '../../core/canonical.js';
+import { decideViewer } from '../../core/signing.js';
+import type { EdgeConfig } from '../lambda-edge/config.js';
 import { folderOrigin } from '../lambda-edge/folder-origin.js';
 import { createHandler } from '../lambda-edge/handler.js';
 import type { Origin } from '../lambda-edge/origin.js';
+import { headerValue } from '../lambda-edge/request.js';
 import { environmentCredentials, s3Origin } from '../lambda-edge/s3-origin.js';
 import type { CloudFrontResponse, OriginResponseEvent } from '../lambda-edge/types.js';
 
 export interface ReplayOptions {
   eventFile: string;
   origin: string;
-  s3Endpoint?: string | undefined;
-  /** Configuration file (JSON); default edge-resizer.config.json in the working directory, if any. */
-  configFile?: string | undefined;
+  /** The resolved configuration (loadConfig), with any --s3-endpoint applied. */
+  config: EdgeConfig;
+  /** The signing secret, when signing is required. */
+  secret?: string | undefined;
+  /** Told what the viewer step did when it changed the request (the CLI prints it on stderr). */
+  note?: (line: string) => void;
 }
 
-export async function replay(options: ReplayOptions): Promise<CloudFrontResponse> {
+export interface ViewerDenial {
+  statusCode: number;
+  statusDescription: string;
+  headers: Record<string, { value: string }>;
+}
+
+export async function replay(options: ReplayOptions): Promise<CloudFrontResponse | ViewerDenial> {
   const event = await readJson<OriginResponseEvent>(options.eventFile, 'event');
-  if (!Array.isArray(event?.Records) || !event.Records[0]?.cf?.response || !event.Records[0].cf.request) {
+  const cf = Array.isArray(event?.Records) ? event.Records[0]?.cf : undefined;
+  if (!cf?.response || !cf.request) {
     throw new Error(`${options.eventFile} is not a CloudFront origin-response event`);
   }
-  const configFile =
-    options.configFile ?? (existsSync('edge-resizer.config.json') ? 'edge-resizer.config.json' : undefined);
-  const overrides = configFile ? await readJson<EdgeConfigOverrides>(configFile, 'configuration') : {};
-  const config = resolveEdgeConfig({
-    ...overrides,
-    ...(options.s3Endpoint ? { s3Endpoint: options.s3Endpoint } : {}),
-  });
+  const { request } = cf;
+  const decision = await decideViewer(
+    {
+      uri: request.uri,
+      pairs: splitQuery(request.querystring ?? ''),
+      accept: headerValue(request.headers, 'accept'),
+    },
+    options.config,
+    options.secret,
+  );
+  if (decision.kind === 'forbidden') {
+    return {
+      statusCode: 403,
+      statusDescription: 'Forbidden',
+      headers: { 'x-resizer-denied': { value: decision.message } },
+    };
+  }
+  const query = decision.kind === 'transform' ? canonicalQueryString(decision.options) : '';
+  if (decision.kind === 'original' && decision.reason !== 'no-parameters') {
+    options.note?.(`viewer step cleared the query (${decision.reason}: ${decision.message})`);
+  }
+  request.querystring = query;
+  const { config } = options;
   return createHandler({ config, origin: chooseOrigin(options.origin, config.s3Endpoint) })(event);
 }
 

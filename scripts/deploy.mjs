@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// `npm run deploy [-- --config FILE] [cdk deploy options]`: `cdk deploy` with the app of cdk.json
+// (scripts/synth.mjs), which builds dist/ from the same configuration file before synthesising, so
+// the deployed bundles and the template cannot disagree. Needs AWS credentials and a bootstrapped
+// us-east-1 (npx cdk bootstrap aws://ACCOUNT/us-east-1).
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const at = args.indexOf('--config');
+const env = { ...process.env };
+if (at !== -1) {
+  const file = args[at + 1];
+  if (!file) {
+    console.error('deploy: --config needs a file');
+    process.exit(2);
+  }
+  env.EDGE_RESIZER_CONFIG = path.resolve(file);
+  args.splice(at, 2);
+}
+const cdk = path.join(root, 'node_modules', 'aws-cdk', 'bin', 'cdk');
+const run = spawnSync(process.execPath, [cdk, 'deploy', ...args], { cwd: root, env, stdio: 'inherit' });
+process.exit(run.status ?? 1);

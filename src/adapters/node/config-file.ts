@@ -1,0 +1,42 @@
+/**
+ * The one configuration file, `edge-resizer.config.json` (or `--config FILE`), as every Node command
+ * reads it (serve, replay, sign, synth; build checks the same schema through the bundle it bakes).
+ * The schema is resolveEdgeConfig's: an unknown field, a wrong type, an out-of-range value or a
+ * feature no build serves fails with one line naming the field.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { type EdgeConfig, resolveEdgeConfig } from '../lambda-edge/config.js';
+
+export const CONFIG_FILE = 'edge-resizer.config.json';
+
+export interface LoadedConfig {
+  config: EdgeConfig;
+  /** The file read, or undefined when none was given and the default file does not exist. */
+  file: string | undefined;
+}
+
+/** `file` must exist when given; otherwise `edge-resizer.config.json` in `dir` is read if present. */
+export function loadConfig(file?: string, dir = process.cwd()): LoadedConfig {
+  const chosen = file ?? (existsSync(path.join(dir, CONFIG_FILE)) ? path.join(dir, CONFIG_FILE) : undefined);
+  if (chosen === undefined) return { config: resolveEdgeConfig({}), file: undefined };
+  let text: string;
+  try {
+    text = readFileSync(chosen, 'utf8');
+  } catch (error) {
+    throw new Error(
+      `cannot read configuration ${chosen}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
+  }
+  let overrides: unknown;
+  try {
+    overrides = JSON.parse(text);
+  } catch {
+    throw new Error(`${chosen} is not valid JSON`);
+  }
+  try {
+    return { config: resolveEdgeConfig(overrides as never), file: chosen };
+  } catch (error) {
+    throw new Error(`${chosen}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,425 @@
+/**
+ * The one canonicaliser of requests. It runs in two places: in the core (every adapter parses
+ * queries through it) and, compiled by esbuild, inside the viewer-request CloudFront Function
+ * (src/adapters/cloudfront-function). Both apply the same table, so the cache key the function writes
+ * is exactly the request the origin will serve.
+ *
+ * Because CloudFront runs this file, it keeps to the subset that cloudfront-js-2.0 documents and
+ * Debian's njs 0.7.9 accepts (the tests run it there): indexed `for` loops, no `for...of`, no
+ * destructuring or spread, no `?.` or `??`, no classes, no Set or Map, no Array.from. Pure functions
+ * and data only; errors are plain `Refusal` records that the core turns into ResizerErrors.
+ */
+import type { ErrorCode } from './errors.js';
+import { FITS, FORMAT_PARAMS, type TransformOptions } from './options.js';
+
+/** Largest width or height a request may name; WebP's own limit is 16383. */
+export const MAX_DIMENSION = 16383;
+
+/** What the canonical form depends on: a slice of the configuration. */
+export interface QueryRules {
+  /** Quality used when a request names none; naming it is the same request. */
+  defaultQuality: number;
+  formats: { webp: boolean; avif: boolean };
+  /** Each list, when not empty, is the only values served for that parameter. */
+  allowedWidths: readonly number[];
+  allowedHeights: readonly number[];
+  allowedQualities: readonly number[];
+  /** Move other values to the next allowed one up (the largest when none is above) instead of refusing. */
+  snap: boolean;
+}
+
+export interface Refusal {
+  code: ErrorCode;
+  message: string;
+}
+
+export type Canonical =
+  | { kind: 'none' }
+  | { kind: 'transform'; options: TransformOptions }
+  | { kind: 'invalid'; refusal: Refusal };
+
+/** A query parameter as it arrived: name and value still percent-encoded. */
+export type RawPair = readonly [string, string];
+
+interface ParameterRule {
+  name: 'width' | 'height' | 'fit' | 'format' | 'quality';
+  min: number;
+  max: number;
+  values: readonly string[] | undefined;
+}
+
+/** The recognised parameters, in canonical order (the order of every canonical query). */
+export const PARAMETER_RULES: readonly ParameterRule[] = [
+  { name: 'width', min: 1, max: MAX_DIMENSION, values: undefined },
+  { name: 'height', min: 1, max: MAX_DIMENSION, values: undefined },
+  { name: 'fit', min: 0, max: 0, values: FITS },
+  { name: 'format', min: 0, max: 0, values: FORMAT_PARAMS },
+  { name: 'quality', min: 1, max: 100, values: undefined },
+];
+
+/** Canonical decimal only: no sign, exponent, hex, padding, leading zeros or non-ASCII digits. */
+const DECIMAL = /^[1-9][0-9]{0,8}$/;
+
+function refusal(code: ErrorCode, message: string): Refusal {
+  return { code: code, message: message };
+}
+
+function expected(what: string, name: string, raw: string): Refusal {
+  return refusal('invalid-parameter', 'Expected ' + what + ' for ' + name + " but received '" + raw + "'");
+}
+
+function ruleFor(name: string): ParameterRule | undefined {
+  for (let i = 0; i < PARAMETER_RULES.length; i++) {
+    const rule = PARAMETER_RULES[i] as ParameterRule;
+    if (rule.name === name) return rule;
+  }
+  return undefined;
+}
+
+/** `a=1&b=%20` -> [['a', '1'], ['b', '%20']]: split only, nothing decoded. */
+export function splitQuery(query: string): RawPair[] {
+  const text = query.charAt(0) === '?' ? query.slice(1) : query;
+  const pairs: RawPair[] = [];
+  const parts = text.split('&');
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] as string;
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    pairs.push(eq === -1 ? [part, ''] : [part.slice(0, eq), part.slice(eq + 1)]);
+  }
+  return pairs;
+}
+
+/** One form-encoded component decoded (`+` is a space), or undefined for a malformed escape. */
+export function decodeComponent(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch (_error) {
+    return undefined;
+  }
+}
+
+function parseValue(rule: ParameterRule, raw: string): number | string | Refusal {
+  if (rule.values !== undefined) {
+    if (rule.values.indexOf(raw) === -1) return expected('one of ' + rule.values.join(', '), rule.name, raw);
+    return raw;
+  }
+  const range = 'integer between ' + rule.min + ' and ' + rule.max;
+  if (!DECIMAL.test(raw)) return expected(range, rule.name, raw);
+  const value = Number(raw);
+  if (value < rule.min || value > rule.max) return expected(range, rule.name, raw);
+  return value;
+}
+
+function isRefusal(value: unknown): value is Refusal {
+  return typeof value === 'object' && value !== null && typeof (value as Refusal).code === 'string';
+}
+
+/**
+ * Raw pairs -> the canonical request: each recognised value decoded once and validated, repeats
+ * collapsed (conflicting repeats refused), a disabled output format refused, then every value that
+ * equals its default dropped. A request left with nothing is `none`: the original.
+ */
+export function canonicalize(pairs: readonly RawPair[], rules: QueryRules): Canonical {
+  const raw: Record<string, string> = {};
+  let count = 0;
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i] as RawPair;
+    const name = decodeComponent(pair[0]);
+    if (name === undefined || ruleFor(name) === undefined) continue; // unknown names are ignored
+    const value = decodeComponent(pair[1]);
+    if (value === undefined) {
+      return { kind: 'invalid', refusal: expected('a well-formed percent-encoding', name, pair[1]) };
+    }
+    const previous = raw[name];
+    if (previous === undefined) {
+      raw[name] = value;
+      count++;
+    } else if (previous !== value) {
+      const message =
+        'Expected one value for ' + name + " but received '" + previous + "' and '" + value + "'";
+      return { kind: 'invalid', refusal: refusal('invalid-parameter', message) };
+    }
+  }
+  if (count === 0) return { kind: 'none' };
+  const options: Record<string, number | string> = {};
+  for (let i = 0; i < PARAMETER_RULES.length; i++) {
+    const rule = PARAMETER_RULES[i] as ParameterRule;
+    const text = raw[rule.name];
+    if (text === undefined) continue;
+    const value = parseValue(rule, text);
+    if (isRefusal(value)) return { kind: 'invalid', refusal: value };
+    options[rule.name] = value;
+  }
+  const disabled = disabledFormat(options.format, rules);
+  if (disabled) return { kind: 'invalid', refusal: disabled };
+  return withoutDefaults(options as TransformOptions, rules);
+}
+
+function disabledFormat(format: unknown, rules: QueryRules): Refusal | undefined {
+  if ((format === 'webp' && !rules.formats.webp) || (format === 'avif' && !rules.formats.avif)) {
+    return refusal('format-disabled', 'Output format ' + format + ' is disabled in the configuration');
+  }
+  return undefined;
+}
+
+/**
+ * Drops what does not change the output: `fit=cover` (the default) and any fit when only one side
+ * is given (the other side then follows the aspect ratio whatever the fit), the default quality,
+ * and `format=auto` (the same as no format).
+ */
+export function withoutDefaults(options: TransformOptions, rules: QueryRules): Canonical {
+  const out: TransformOptions = {};
+  let count = 0;
+  if (options.width !== undefined) {
+    out.width = options.width;
+    count++;
+  }
+  if (options.height !== undefined) {
+    out.height = options.height;
+    count++;
+  }
+  if (options.fit !== undefined && options.fit !== 'cover' && count === 2) out.fit = options.fit;
+  if (options.format !== undefined && options.format !== 'auto') {
+    out.format = options.format;
+    count++;
+  }
+  if (options.quality !== undefined && options.quality !== rules.defaultQuality) {
+    out.quality = options.quality;
+    count++;
+  }
+  return count === 0 ? { kind: 'none' } : { kind: 'transform', options: out };
+}
+
+function snapUp(allowed: readonly number[], value: number): number {
+  let best = -1;
+  let largest = 0;
+  for (let i = 0; i < allowed.length; i++) {
+    const candidate = allowed[i] as number;
+    if (candidate > largest) largest = candidate;
+    if (candidate >= value && (best === -1 || candidate < best)) best = candidate;
+  }
+  return best === -1 ? largest : best;
+}
+
+function notAllowed(code: ErrorCode, what: string, value: number, allowed: readonly number[]): Refusal {
+  const sorted = allowed.slice().sort((a, b) => a - b);
+  const plural = what === 'Quality' ? 'qualities' : what.toLowerCase() + 's';
+  return refusal(code, what + ' ' + value + ' is not one of the allowed ' + plural + ' ' + sorted.join(', '));
+}
+
+/**
+ * The allowlists, which bound the variants a visitor can make the edge compute and cache. A value
+ * outside its list is refused, or with `snap` moved to the next allowed value up (the largest when
+ * none is above); a snapped width scales the height alike, so the requested shape is kept. The result
+ * is canonical again (a snapped quality may land on the default).
+ */
+export function applyAllowlists(options: TransformOptions, rules: QueryRules): Canonical {
+  const out: TransformOptions = {};
+  if (options.width !== undefined) out.width = options.width;
+  if (options.height !== undefined) out.height = options.height;
+  if (options.fit !== undefined) out.fit = options.fit;
+  if (options.format !== undefined) out.format = options.format;
+  if (options.quality !== undefined) out.quality = options.quality;
+  const widths = rules.allowedWidths;
+  const width = out.width;
+  if (width !== undefined && widths.length > 0 && widths.indexOf(width) === -1) {
+    if (!rules.snap)
+      return { kind: 'invalid', refusal: notAllowed('width-not-allowed', 'Width', width, widths) };
+    const snapped = snapUp(widths, width);
+    out.width = snapped;
+    if (out.height !== undefined) {
+      out.height = Math.min(MAX_DIMENSION, Math.max(1, Math.round((out.height * snapped) / width)));
+    }
+  }
+  const heights = rules.allowedHeights;
+  const height = out.height;
+  if (height !== undefined && heights.length > 0 && heights.indexOf(height) === -1) {
+    if (!rules.snap) {
+      return { kind: 'invalid', refusal: notAllowed('height-not-allowed', 'Height', height, heights) };
+    }
+    out.height = snapUp(heights, height);
+  }
+  const qualities = rules.allowedQualities;
+  const quality = out.quality;
+  if (quality !== undefined && qualities.length > 0 && qualities.indexOf(quality) === -1) {
+    if (!rules.snap) {
+      return { kind: 'invalid', refusal: notAllowed('quality-not-allowed', 'Quality', quality, qualities) };
+    }
+    out.quality = snapUp(qualities, quality);
+  }
+  return withoutDefaults(out, rules);
+}
+
+/** Canonicalises, then applies the allowlists: what the origin serves for a query. */
+export function canonicalRequest(pairs: readonly RawPair[], rules: QueryRules): Canonical {
+  const canonical = canonicalize(pairs, rules);
+  return canonical.kind === 'transform' ? applyAllowlists(canonical.options, rules) : canonical;
+}
+
+/** `width=500&height=300&...` in table order: equal requests share one string. */
+export function canonicalQueryString(options: TransformOptions): string {
+  const parts: string[] = [];
+  for (let i = 0; i < PARAMETER_RULES.length; i++) {
+    const name = (PARAMETER_RULES[i] as ParameterRule).name;
+    const value = options[name];
+    if (value !== undefined) parts.push(name + '=' + value);
+  }
+  return parts.join('&');
+}
+
+/**
+ * Media types an Accept header names explicitly with q > 0. Wildcards do not count: a client that
+ * sends only `*\/*` (curl) has not said it can display WebP.
+ */
+export function acceptedImageTypeList(accept: string | undefined): string[] {
+  const types: string[] = [];
+  const ranges = (accept === undefined ? '' : accept).split(',');
+  for (let i = 0; i < ranges.length; i++) {
+    const parts = (ranges[i] as string).split(';');
+    const type = (parts[0] as string).trim().toLowerCase();
+    let refused = false;
+    for (let j = 1; j < parts.length; j++) {
+      const param = (parts[j] as string).trim().toLowerCase();
+      if (param.indexOf('q=') === 0 && !(Number(param.slice(2)) > 0)) refused = true;
+    }
+    if (!refused && type.indexOf('image/') === 0 && type.charAt(type.length - 1) !== '*') types.push(type);
+  }
+  return types;
+}
+
+/** The best enabled modern format Accept allows, or undefined (then: the original's format). */
+export function negotiatedFormat(
+  accept: string | undefined,
+  formats: QueryRules['formats'],
+): 'avif' | 'webp' | undefined {
+  const types = acceptedImageTypeList(accept);
+  if (formats.avif && types.indexOf('image/avif') !== -1) return 'avif';
+  if (formats.webp && types.indexOf('image/webp') !== -1) return 'webp';
+  return undefined;
+}
+
+/** The query parameter holding a signature; never part of the canonical query or the cache key. */
+export const SIGNATURE_PARAMETER = 'sig';
+
+/** What a signature covers: the path exactly as requested, and the canonical query. */
+export function signatureMessage(path: string, options: TransformOptions): string {
+  return path + '?' + canonicalQueryString(options);
+}
+
+/** Equal strings, in time that depends on their length only. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  let difference = a.length === b.length ? 0 : 1;
+  const length = Math.max(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    difference |= (i < a.length ? a.charCodeAt(i) : 0) ^ (i < b.length ? b.charCodeAt(i) : 0);
+  }
+  return difference === 0;
+}
+
+/** The signature a request carries: its `sig` values, decoded; undefined when absent or repeated. */
+export function signatureOf(pairs: readonly RawPair[]): string | undefined {
+  let found: string | undefined;
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i] as RawPair;
+    if (decodeComponent(pair[0]) !== SIGNATURE_PARAMETER) continue;
+    if (found !== undefined) return undefined;
+    found = decodeComponent(pair[1]);
+    if (found === undefined) return undefined;
+  }
+  return found;
+}
+
+export interface ViewerRules extends QueryRules {
+  /** Requests with recognised parameters need a valid `sig`. */
+  signing: boolean;
+}
+
+/** The configuration fields the rules come from (a ResizerConfig satisfies it). */
+export interface RulesConfig {
+  defaultQuality: number;
+  formats: { webp: boolean; avif: boolean };
+  allowedWidths: readonly number[];
+  allowedHeights: readonly number[];
+  allowedQualities: readonly number[];
+  snapWidths: boolean;
+  signing: { required: boolean };
+}
+
+/** The rules of a configuration: the one mapping, used by the core and baked into the function. */
+export function rulesOf(config: RulesConfig): ViewerRules {
+  return {
+    defaultQuality: config.defaultQuality,
+    formats: { webp: config.formats.webp, avif: config.formats.avif },
+    allowedWidths: config.allowedWidths,
+    allowedHeights: config.allowedHeights,
+    allowedQualities: config.allowedQualities,
+    snap: config.snapWidths,
+    signing: config.signing.required,
+  };
+}
+
+export interface ViewerInput {
+  /** The path as the viewer sent it. */
+  uri: string;
+  pairs: readonly RawPair[];
+  accept: string | undefined;
+}
+
+/**
+ * What the viewer-request step decides before the cache key exists:
+ * - `forbidden`: signing is required and the signature is missing or wrong (403);
+ * - `original`: no recognised parameter, or a request the origin would refuse anyway: the query is
+ *   cleared, so all such requests share the original's one cache entry;
+ * - `transform`: the canonical options, with `format=auto` or no format resolved against Accept.
+ */
+export type ViewerDecision =
+  | { kind: 'forbidden'; message: string }
+  | { kind: 'original'; reason: ErrorCode | 'no-parameters'; message: string }
+  | { kind: 'transform'; options: TransformOptions; negotiated: boolean };
+
+/**
+ * The viewer step. `verify(message, sig)` checks a signature with the platform's HMAC; it is called
+ * only when signing is on and the request asks for a transform.
+ */
+export function viewerDecision(
+  input: ViewerInput,
+  rules: ViewerRules,
+  verify: (message: string, sig: string) => boolean,
+): ViewerDecision {
+  const canonical = canonicalize(input.pairs, rules);
+  if (canonical.kind === 'none') return { kind: 'original', reason: 'no-parameters', message: '' };
+  if (rules.signing) {
+    const sig = signatureOf(input.pairs);
+    if (sig === undefined) return { kind: 'forbidden', message: 'Missing signature' };
+    if (canonical.kind === 'invalid' || !verify(signatureMessage(input.uri, canonical.options), sig)) {
+      return { kind: 'forbidden', message: 'Invalid signature' };
+    }
+  }
+  const checked = canonical.kind === 'transform' ? applyAllowlists(canonical.options, rules) : canonical;
+  if (checked.kind === 'invalid') {
+    return { kind: 'original', reason: checked.refusal.code, message: checked.refusal.message };
+  }
+  if (checked.kind === 'none') return { kind: 'original', reason: 'no-parameters', message: '' };
+  const options = checked.options;
+  if (options.format !== undefined) return { kind: 'transform', options: options, negotiated: false };
+  const chosen = negotiatedFormat(input.accept, rules.formats);
+  const out: TransformOptions = {
+    width: options.width,
+    height: options.height,
+    fit: options.fit,
+    format: chosen,
+    quality: options.quality,
+  };
+  return { kind: 'transform', options: withoutUndefined(out), negotiated: true };
+}
+
+function withoutUndefined(options: TransformOptions): TransformOptions {
+  const out: TransformOptions = {};
+  if (options.width !== undefined) out.width = options.width;
+  if (options.height !== undefined) out.height = options.height;
+  if (options.fit !== undefined) out.fit = options.fit;
+  if (options.format !== undefined) out.format = options.format;
+  if (options.quality !== undefined) out.quality = options.quality;
+  return out;
+}

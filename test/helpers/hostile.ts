@@ -1,0 +1,149 @@
+/**
+ * A generator of the requests an attacker would send to multiply cache keys: recognised names
+ * spelled in every way (percent-encoded, cased, padded, lookalikes), values encoded, padded,
+ * signed, exponents, huge or malformed, repeats that agree or conflict, junk parameters, any order,
+ * and Accept headers real and invented. Seeded, so a failure replays.
+ */
+import ACCEPT from '../fixtures/accept-headers.json' with { type: 'json' };
+
+export function random(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 4294967296;
+  };
+}
+
+const pick = <T>(rnd: () => number, list: readonly T[]): T => list[Math.floor(rnd() * list.length)] as T;
+
+/** Each character as %XX, the way an attacker would dodge a plain-decimal check. */
+export function encodeAll(text: string): string {
+  return [...text].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`).join('');
+}
+
+function spellName(rnd: () => number, name: string): string {
+  const r = rnd();
+  if (r < 0.6) return name;
+  if (r < 0.7) return encodeAll(name);
+  if (r < 0.75) return name.slice(0, 2) + encodeAll(name.slice(2, 3)) + name.slice(3);
+  if (r < 0.8) return name.toUpperCase();
+  if (r < 0.85) return `${name}%20`;
+  if (r < 0.9) return `${name}[]`;
+  return name.charAt(0);
+}
+
+function integerValue(rnd: () => number, max: number): string {
+  const n = 1 + Math.floor(rnd() ** 2 * max * 1.3);
+  const r = rnd();
+  if (r < 0.45) return String(n);
+  if (r < 0.6) return encodeAll(String(n));
+  if (r < 0.65) return `0${n}`;
+  if (r < 0.7) return `+${n}`;
+  if (r < 0.73) return `-${n}`;
+  if (r < 0.76) return `${n}.0`;
+  if (r < 0.79) return `${n}e0`;
+  if (r < 0.82) return `0x${n.toString(16)}`;
+  if (r < 0.85) return `%20${n}`;
+  if (r < 0.88) return '%';
+  if (r < 0.9) return `${n}%zz`;
+  if (r < 0.92) return '';
+  if (r < 0.94) return '99999999999999999999';
+  if (r < 0.96) return '%EF%BC%95'; // a fullwidth digit
+  return String(n);
+}
+
+const VALUES: Record<string, (rnd: () => number) => string> = {
+  width: (rnd) => integerValue(rnd, 2000),
+  height: (rnd) => integerValue(rnd, 2000),
+  quality: (rnd) => integerValue(rnd, 100),
+  fit: (rnd) =>
+    pick(rnd, ['cover', 'contain', 'fill', 'inside', 'outside', 'COVER', 'crop', encodeAll('inside'), '']),
+  format: (rnd) =>
+    pick(rnd, [
+      'jpeg',
+      'png',
+      'webp',
+      'avif',
+      'auto',
+      'jpg',
+      'gif',
+      encodeAll('webp'),
+      'Auto',
+      'auto',
+      'auto',
+    ]),
+};
+
+const JUNK = ['utm_source', 'ref', 'v', 'sig', 'w', 'h', 'q', 'cachebust', 'x%00y', '%zz'];
+
+export interface HostileRequest {
+  /** Raw pairs, names and values as sent. */
+  pairs: [string, string][];
+  accept: string | undefined;
+}
+
+export function hostileRequest(rnd: () => number): HostileRequest {
+  const pairs: [string, string][] = [];
+  const count = Math.floor(rnd() * 6);
+  for (let i = 0; i < count; i++) {
+    const name = pick(rnd, ['width', 'width', 'height', 'height', 'quality', 'fit', 'format']);
+    const value = (VALUES[name] as (rnd: () => number) => string)(rnd);
+    pairs.push([spellName(rnd, name), value]);
+    if (rnd() < 0.1) pairs.push([name, value]); // an agreeing repeat
+  }
+  const junk = Math.floor(rnd() * 3);
+  for (let i = 0; i < junk; i++) pairs.push([pick(rnd, JUNK), String(Math.floor(rnd() * 1e6))]);
+  for (let i = pairs.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [pairs[i], pairs[j]] = [pairs[j] as [string, string], pairs[i] as [string, string]];
+  }
+  const accepts = [
+    ...Object.values(ACCEPT),
+    undefined,
+    'image/webp;q=0.001',
+    'image/avif;q=0',
+    'text/html, image/WebP',
+  ];
+  return { pairs, accept: pick(rnd, accepts) };
+}
+
+/** A raw query string from pairs. */
+export function rawQuery(pairs: readonly (readonly [string, string])[]): string {
+  return pairs.map(([name, value]) => `${name}=${value}`).join('&');
+}
+
+/** CloudFront Functions' querystring object for raw pairs: keyed by name as sent, repeats in multiValue. */
+export function functionQuery(pairs: readonly (readonly [string, string])[]) {
+  const out: Record<string, { value: string; multiValue?: { value: string }[] }> = {};
+  for (const [name, value] of pairs) {
+    const entry = out[name];
+    if (!entry) out[name] = { value };
+    else entry.multiValue = [...(entry.multiValue ?? [{ value: entry.value }]), { value }];
+  }
+  return out;
+}
+
+/** A viewer-request event as CloudFront Functions hands it over. */
+export function viewerEvent(uri: string, pairs: readonly (readonly [string, string])[], accept?: string) {
+  return {
+    version: '1.0',
+    context: { eventType: 'viewer-request' },
+    viewer: { ip: '198.51.100.1' },
+    request: {
+      method: 'GET',
+      uri,
+      querystring: functionQuery(pairs),
+      headers: accept === undefined ? {} : { accept: { value: accept } },
+      cookies: {},
+    },
+  };
+}
+
+/** The query a function result forwards, in its key order (the cache key's query part). */
+export function forwardedQuery(result: { querystring?: Record<string, { value: string }> }): string {
+  return Object.entries(result.querystring ?? {})
+    .map(([name, { value }]) => `${name}=${value}`)
+    .join('&');
+}
