@@ -139,6 +139,8 @@ export interface StartOptions extends ServeOptions {
   port: number;
   host?: string;
   maxQueued?: number;
+  /** Told of each request once answered (`GET /a.jpg?width=5 200`), or dropped (`... dropped`). */
+  onRequest?: (line: string) => void;
 }
 
 export function startServer(options: StartOptions): Promise<Server> {
@@ -163,10 +165,14 @@ export function startServer(options: StartOptions): Promise<Server> {
       if (!res.writableFinished) gone = true;
     });
     waiting++;
-    const turn = queue.then(() => {
+    const turn = queue.then(async () => {
       waiting--;
-      if (gone) return undefined; // the client hung up while waiting: nobody would read the answer
-      return handle(req, res, options);
+      if (gone) {
+        options.onRequest?.(`${req.method} ${req.url} dropped`); // the client hung up while waiting
+        return;
+      }
+      await handle(req, res, options);
+      options.onRequest?.(`${req.method} ${req.url} ${res.statusCode}`);
     });
     queue = turn.catch(() => undefined);
     turn.catch((error: unknown) => {
