@@ -147,3 +147,15 @@ export function forwardedQuery(result: { querystring?: Record<string, { value: s
     .map(([name, { value }]) => `${name}=${value}`)
     .join('&');
 }
+
+/** A request a real page would send: valid values, some over the original, any Accept. */
+export function plausibleRequest(rnd: () => number): HostileRequest {
+  const pairs: [string, string][] = [];
+  if (rnd() < 0.8) pairs.push(['width', String(1 + Math.floor(rnd() * 1300))]);
+  if (rnd() < 0.4) pairs.push(['height', String(1 + Math.floor(rnd() * 900))]);
+  if (rnd() < 0.4) pairs.push(['fit', pick(rnd, ['cover', 'contain', 'fill', 'inside', 'outside'])]);
+  if (rnd() < 0.4) pairs.push(['format', pick(rnd, ['jpeg', 'png', 'webp', 'auto'])]);
+  if (rnd() < 0.3) pairs.push(['quality', String(1 + Math.floor(rnd() * 100))]);
+  const accepts = [...Object.values(ACCEPT), undefined];
+  return { pairs, accept: pick(rnd, accepts) };
+}
