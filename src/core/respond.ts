@@ -106,7 +106,7 @@ export function headOutcome(
       'cache-control': request.originCacheControl || config.cacheControl,
       'x-content-type-options': 'nosniff',
     };
-    if (plan.negotiated) headers.vary = 'Accept';
+    if (variesOnAccept(plan)) headers.vary = 'Accept';
     return { kind: 'planned', headers };
   } catch (error) {
     return passthrough(error);
@@ -133,8 +133,17 @@ export function resizedHeaders(
     'server-timing': serverTiming({ fetch: fetchMs, ...result.timings }),
     'x-content-type-options': 'nosniff',
   };
-  if (result.negotiated) headers.vary = 'Accept';
+  if (variesOnAccept(result)) headers.vary = 'Accept';
   return headers;
+}
+
+/**
+ * `Vary: Accept` when the format came from Accept here, and on every WebP or AVIF answer: behind the
+ * viewer function the format arrives as an explicit parameter although the viewer's URL may have
+ * named none, so a WebP must never be reused by a shared cache for a client that did not ask for it.
+ */
+export function variesOnAccept(output: { format: string; negotiated: boolean }): boolean {
+  return output.negotiated || output.format === 'webp' || output.format === 'avif';
 }
 
 export function serverTiming(stages: Record<string, number>): string {

@@ -26,5 +26,5 @@ export const handler = createHandler({
 
 export { folderOrigin } from './folder-origin.js';
 export { createHandler } from './handler.js';
-export { s3Origin } from './s3-origin.js';
 export { eitherOrigin, httpOrigin } from './origin.js';
+export { s3Origin } from './s3-origin.js';

@@ -102,17 +102,12 @@ export async function answer(request: AnswerRequest, options: ServeOptions): Pro
   if (request.method === 'HEAD') {
     const planned = headOutcome(bytes, { query, accept: request.accept }, config);
     if (planned.kind === 'original') return original(planned.reason, bytes);
-    return { status: 200, headers: withVary(planned.headers, decision.negotiated), body: '' };
+    return { status: 200, headers: planned.headers, body: '' };
   }
   const fetchMs = performance.now() - started;
   const outcome = await resizeOutcome(bytes, { query, accept: request.accept, fetchMs }, config);
   if (outcome.kind === 'original') return original(outcome.reason, bytes);
-  return { status: 200, headers: withVary(outcome.headers, decision.negotiated), body: outcome.result.data };
-}
-
-/** The viewer step chose the format from Accept: the response varies on it. */
-function withVary(headers: Record<string, string>, negotiated: boolean): Record<string, string> {
-  return negotiated ? { ...headers, vary: 'Accept' } : headers;
+  return { status: 200, headers: outcome.headers, body: outcome.result.data };
 }
 
 function originalAnswer(
