@@ -48,7 +48,9 @@ function fail(message) {
   process.exit(2);
 }
 
-rmSync(deployablesOnly ? `${outdir}lambda-edge` : outdir, { recursive: true, force: true });
+for (const stale of deployablesOnly ? ['lambda-edge', 'cloudfront', 'build-config.json'] : ['']) {
+  rmSync(`${outdir}${stale}`, { recursive: true, force: true });
+}
 
 // Library and CLI share one split build, so the CLI reuses the library's chunk instead of a second copy.
 const library = deployablesOnly

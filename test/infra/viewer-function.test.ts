@@ -64,6 +64,12 @@ const req = (query: string, accept: string | undefined = ACCEPT.curl): HostileRe
   accept,
 });
 
+test('synth builds both functions from the file it is given', () => {
+  expect(bounded.config).toMatchObject({ ...LISTS, snapWidths: true });
+  expect(bounded.bundle.config).toEqual(bounded.config); // the Lambda@Edge bundle in the same dist/
+  expect(bounded.templateFunctionCode).toContain('allowedHeights:[200,400]');
+});
+
 test('the template deploys the built function, which njs runs', () => {
   expect(plain.templateFunctionCode).toBe(plain.viewerCode);
   expect(plain.templateFunctionCode).toMatch(/function handler\(/);

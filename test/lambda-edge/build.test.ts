@@ -1,6 +1,8 @@
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
 import { buildEdgeBundle, zippedSize } from '../../scripts/edge-bundle.mjs';
 import ACCEPT from '../fixtures/accept-headers.json' with { type: 'json' };
@@ -55,3 +57,30 @@ test('a bad baked configuration fails when the bundle loads, naming the field', 
     'expected an integer between 1 and 100 for defaultQuality but received 101',
   );
 });
+
+test.each([
+  ['{"alowedWidths":[320]}', 'build: Invalid configuration: unknown field alowedWidths'],
+  ['{"formats":{"avif":true}}', 'build: Invalid configuration: formats.avif cannot be true'],
+  ['{"signing":{"required":1}}', 'build: Invalid configuration: expected true or false for signing.required'],
+  ['{', 'is not valid JSON'],
+])(
+  'npm run build with %s: one line naming the field, exit 2, nothing deployable left',
+  async (text, message) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-badbuild-'));
+    writeFileSync(path.join(dir, 'config.json'), text);
+    const outdir = path.join(dir, 'out');
+    const failed = await promisify(execFile)(process.execPath, [
+      'scripts/build.mjs',
+      '--config',
+      path.join(dir, 'config.json'),
+      '--outdir',
+      outdir,
+    ]).catch((error: { code: number; stderr: string }) => error);
+    expect(failed).toMatchObject({ code: 2 });
+    const stderr = (failed as { stderr: string }).stderr.trim();
+    expect(stderr.split('\n')).toHaveLength(1);
+    expect(stderr).toContain(message);
+    expect(existsSync(path.join(outdir, 'lambda-edge', 'index.mjs'))).toBe(false);
+    expect(existsSync(path.join(outdir, 'build-config.json'))).toBe(false);
+  },
+);
