@@ -208,6 +208,12 @@ function notAllowed(code: ErrorCode, what: string, value: number, allowed: reado
   return refusal(code, what + ' ' + value + ' is not one of the allowed ' + plural + ' ' + sorted.join(', '));
 }
 
+/** A value on its allowlist (or any value for an empty list), its snapped replacement, or a refusal. */
+function allowed(value: number, list: readonly number[], rules: QueryRules, code: ErrorCode, what: string) {
+  if (list.length === 0 || list.indexOf(value) !== -1) return value;
+  return rules.snap ? snapUp(list, value) : notAllowed(code, what, value, list);
+}
+
 /**
  * The allowlists, which bound the variants a visitor can make the edge compute and cache. A value
  * outside its list is refused, or with `snap` moved to the next allowed value up (the largest when
@@ -215,38 +221,24 @@ function notAllowed(code: ErrorCode, what: string, value: number, allowed: reado
  * is canonical again (a snapped quality may land on the default).
  */
 export function applyAllowlists(options: TransformOptions, rules: QueryRules): Canonical {
-  const out: TransformOptions = {};
-  if (options.width !== undefined) out.width = options.width;
-  if (options.height !== undefined) out.height = options.height;
-  if (options.fit !== undefined) out.fit = options.fit;
-  if (options.format !== undefined) out.format = options.format;
-  if (options.quality !== undefined) out.quality = options.quality;
-  const widths = rules.allowedWidths;
-  const width = out.width;
-  if (width !== undefined && widths.length > 0 && widths.indexOf(width) === -1) {
-    if (!rules.snap)
-      return { kind: 'invalid', refusal: notAllowed('width-not-allowed', 'Width', width, widths) };
-    const snapped = snapUp(widths, width);
-    out.width = snapped;
-    if (out.height !== undefined) {
-      out.height = Math.min(MAX_DIMENSION, Math.max(1, Math.round((out.height * snapped) / width)));
+  const out = copyOptions(options);
+  if (out.width !== undefined) {
+    const width = allowed(out.width, rules.allowedWidths, rules, 'width-not-allowed', 'Width');
+    if (isRefusal(width)) return { kind: 'invalid', refusal: width };
+    if (out.height !== undefined && width !== out.width) {
+      out.height = Math.min(MAX_DIMENSION, Math.max(1, Math.round((out.height * width) / out.width)));
     }
+    out.width = width;
   }
-  const heights = rules.allowedHeights;
-  const height = out.height;
-  if (height !== undefined && heights.length > 0 && heights.indexOf(height) === -1) {
-    if (!rules.snap) {
-      return { kind: 'invalid', refusal: notAllowed('height-not-allowed', 'Height', height, heights) };
-    }
-    out.height = snapUp(heights, height);
+  if (out.height !== undefined) {
+    const height = allowed(out.height, rules.allowedHeights, rules, 'height-not-allowed', 'Height');
+    if (isRefusal(height)) return { kind: 'invalid', refusal: height };
+    out.height = height;
   }
-  const qualities = rules.allowedQualities;
-  const quality = out.quality;
-  if (quality !== undefined && qualities.length > 0 && qualities.indexOf(quality) === -1) {
-    if (!rules.snap) {
-      return { kind: 'invalid', refusal: notAllowed('quality-not-allowed', 'Quality', quality, qualities) };
-    }
-    out.quality = snapUp(qualities, quality);
+  if (out.quality !== undefined) {
+    const quality = allowed(out.quality, rules.allowedQualities, rules, 'quality-not-allowed', 'Quality');
+    if (isRefusal(quality)) return { kind: 'invalid', refusal: quality };
+    out.quality = quality;
   }
   return withoutDefaults(out, rules);
 }
@@ -401,20 +393,17 @@ export function viewerDecision(
     return { kind: 'original', reason: checked.refusal.code, message: checked.refusal.message };
   }
   if (checked.kind === 'none') return { kind: 'original', reason: 'no-parameters', message: '' };
-  const options = checked.options;
-  if (options.format !== undefined) return { kind: 'transform', options: options, negotiated: false };
+  if (checked.options.format !== undefined) {
+    return { kind: 'transform', options: checked.options, negotiated: false };
+  }
+  const options = copyOptions(checked.options);
   const chosen = negotiatedFormat(input.accept, rules.formats);
-  const out: TransformOptions = {
-    width: options.width,
-    height: options.height,
-    fit: options.fit,
-    format: chosen,
-    quality: options.quality,
-  };
-  return { kind: 'transform', options: withoutUndefined(out), negotiated: true };
+  if (chosen !== undefined) options.format = chosen;
+  return { kind: 'transform', options: options, negotiated: true };
 }
 
-function withoutUndefined(options: TransformOptions): TransformOptions {
+/** A copy holding only the fields that are set. */
+function copyOptions(options: TransformOptions): TransformOptions {
   const out: TransformOptions = {};
   if (options.width !== undefined) out.width = options.width;
   if (options.height !== undefined) out.height = options.height;
