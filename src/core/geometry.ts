@@ -57,13 +57,17 @@ export function planGeometry(source: Size, request: GeometryRequest): GeometryPl
     case 'outside':
       return same(scaled(source, Math.max(scaleX, scaleY)));
     case 'cover': {
-      const resize = scaled(source, Math.max(scaleX, scaleY), width, height);
-      const crop = centred(resize, { width, height });
+      // The side with the larger scale fills the box exactly; the other overflows and is cropped.
+      const resize =
+        scaleX >= scaleY ? scaled(source, scaleX, width) : scaled(source, scaleY, undefined, height);
+      const crop = centred(resize, { width, height }, Math.ceil);
       return { resize, crop, output: { width, height } };
     }
     case 'contain': {
-      const resize = scaled(source, Math.min(scaleX, scaleY), width, height);
-      const pad = centred({ width, height }, resize);
+      // The side with the smaller scale fills the box exactly; the other falls short and is padded.
+      const resize =
+        scaleX <= scaleY ? scaled(source, scaleX, width) : scaled(source, scaleY, undefined, height);
+      const pad = centred({ width, height }, resize, Math.floor);
       return { resize, pad: { ...pad, width, height }, output: { width, height } };
     }
   }
@@ -73,21 +77,27 @@ function same(size: Size): GeometryPlan {
   return { resize: size, output: size };
 }
 
-/** Scales both sides, pinning a side whose target is known exactly, never below 1 px. */
-function scaled(source: Size, scale: number, pinWidth?: number, pinHeight?: number): Size {
-  const width = Math.max(1, Math.round(source.width * scale));
-  const height = Math.max(1, Math.round(source.height * scale));
+/**
+ * Scales both sides, never below 1 px. The side the scale was taken from is given exactly (no
+ * floating-point drift); the other is rounded, so a 1 px difference is padded or cropped, never
+ * stretched, as sharp does.
+ */
+function scaled(source: Size, scale: number, exactWidth?: number, exactHeight?: number): Size {
   return {
-    width: pinWidth !== undefined && Math.abs(width - pinWidth) <= 1 ? pinWidth : width,
-    height: pinHeight !== undefined && Math.abs(height - pinHeight) <= 1 ? pinHeight : height,
+    width: exactWidth ?? Math.max(1, Math.round(source.width * scale)),
+    height: exactHeight ?? Math.max(1, Math.round(source.height * scale)),
   };
 }
 
-/** Offset that centres `inner` in `outer` (floored, as libvips does). */
-function centred(outer: Size, inner: Size): Rect {
+/**
+ * Offset that centres `inner` in `outer`. An odd excess leaves one pixel to place, and sharp places
+ * it as libvips does: a centred crop starts half a pixel later (rounded up), a centred embed earlier
+ * (rounded down). Checked against sharp's own pixels in test/unit/geometry.test.ts.
+ */
+function centred(outer: Size, inner: Size, round: (x: number) => number): Rect {
   return {
-    left: Math.floor((outer.width - inner.width) / 2),
-    top: Math.floor((outer.height - inner.height) / 2),
+    left: round((outer.width - inner.width) / 2),
+    top: round((outer.height - inner.height) / 2),
     width: inner.width,
     height: inner.height,
   };

@@ -82,3 +82,63 @@ describe('never upscales', () => {
     );
   });
 });
+
+/** An image whose every column (or row) carries its own index, so an output's offset can be read. */
+function coordinates(width: number, height: number) {
+  const data = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++)
+      data.set([x & 0xff, y & 0xff, (x >> 8) | ((y >> 8) << 4)], (y * width + x) * 3);
+  }
+  return { data, info: { width, height, channels: 3 as const } };
+}
+
+async function sharpOffset(width: number, height: number, box: [number, number], fit: 'cover' | 'contain') {
+  if (fit === 'cover') {
+    const { data, info } = coordinates(width, height);
+    const out = await sharp(data, { raw: info })
+      .resize(box[0], box[1], { fit, kernel: 'nearest' })
+      .raw()
+      .toBuffer();
+    const [r = 0, g = 0, hi = 0] = out;
+    return { left: r | ((hi & 0xf) << 8), top: g | ((hi >> 4) << 8) };
+  }
+  // contain: a grey image on a black canvas; the offset is where the grey starts.
+  const out = await sharp(Buffer.alloc(width * height * 3, 200), { raw: { width, height, channels: 3 } })
+    .resize(box[0], box[1], { fit, background: { r: 0, g: 0, b: 0 } })
+    .raw()
+    .toBuffer();
+  const grey = (x: number, y: number) => out[(y * box[0] + x) * 3] === 200;
+  let left = 0;
+  while (!grey(left, box[1] >> 1)) left++;
+  let top = 0;
+  while (!grey(box[0] >> 1, top)) top++;
+  return { left, top };
+}
+
+// Crops and pads with odd and even excess, where the resize is exact on the other axis, so sharp's
+// own pixels give its offset. An odd excess leaves a pixel to place: the plan must place it as sharp.
+describe('crop and pad offsets equal sharp, odd splits included', () => {
+  const covers: [number, number, [number, number]][] = [];
+  for (let excess = 1; excess <= 6; excess++) {
+    covers.push([100 + excess, 60, [100, 60]], [60, 100 + excess, [60, 100]], [37 + excess, 13, [37, 13]]);
+  }
+  test.each(covers)('cover %ix%i into %j', async (w, h, box) => {
+    const plan = planGeometry({ width: w, height: h }, { width: box[0], height: box[1], fit: 'cover' });
+    expect(plan.resize).toEqual({ width: w, height: h }); // no resampling: the crop alone
+    const crop = plan.crop as NonNullable<typeof plan.crop>;
+    expect({ left: crop.left, top: crop.top }).toEqual(await sharpOffset(w, h, box, 'cover'));
+  });
+
+  const contains: [number, number, [number, number]][] = [];
+  for (let excess = 1; excess <= 6; excess++) {
+    // Downscaled by exactly 2 (no upscaling is allowed), leaving `excess` pixels to pad.
+    contains.push([200, 2 * (60 - excess), [100, 60]], [2 * (60 - excess), 200, [60, 100]]);
+  }
+  test.each(contains)('contain %ix%i into %j', async (w, h, box) => {
+    const plan = planGeometry({ width: w, height: h }, { width: box[0], height: box[1], fit: 'contain' });
+    expect(plan.resize).toEqual({ width: w / 2, height: h / 2 });
+    const pad = plan.pad as NonNullable<typeof plan.pad>;
+    expect({ left: pad.left, top: pad.top }).toEqual(await sharpOffset(w, h, box, 'contain'));
+  });
+});
