@@ -18,6 +18,7 @@ export default defineConfig({
   plugins: [wasmBytes()],
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

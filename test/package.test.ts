@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
@@ -34,6 +34,30 @@ test('the package holds only dist and the manifest, with no runtime dependencies
   expect(listing.every((file) => /^package\/(dist\/|package\.json$|README\.md$|LICENSE$)/.test(file))).toBe(
     true,
   );
+  // What npm would install with it: nothing. Every codec and helper is bundled into dist/.
+  const manifest = JSON.parse(
+    execFileSync('tar', [
+      'xzOf',
+      path.join(app, readdirSync(app).find((n) => n.endsWith('.tgz')) as string),
+      'package/package.json',
+    ]).toString(),
+  );
+  for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies', 'bundleDependencies']) {
+    expect(manifest[field], field).toBeUndefined();
+  }
+  // And the built files import nothing but node: built-ins and each other.
+  const bare = new Set<string>();
+  for (const file of listing.filter((f) => /\.m?js$/.test(f))) {
+    const text = readFileSync(
+      path.join(app, 'node_modules', 'edge-resizer', file.replace(/^package\//, '')),
+      'utf8',
+    );
+    for (const m of text.matchAll(/(?:from\s*|import\s*\(?\s*)["']([^"']+)["']/g)) {
+      const specifier = m[1] as string;
+      if (!specifier.startsWith('.') && !specifier.startsWith('node:')) bare.add(specifier);
+    }
+  }
+  expect([...bare]).toEqual([]);
 });
 
 test("import { transform } from 'edge-resizer' works from a dependent project", () => {

@@ -1,13 +1,14 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, test } from 'vitest';
 import { resolveEdgeConfig } from '../../src/adapters/lambda-edge/config.js';
 import { folderOrigin } from '../../src/adapters/lambda-edge/folder-origin.js';
 import { createHandler } from '../../src/adapters/lambda-edge/handler.js';
 import { eitherOrigin, type Origin } from '../../src/adapters/lambda-edge/origin.js';
 import { resolveInFolder } from '../../src/adapters/node/folder-origin.js';
-import { header, violations } from '../helpers/cloudfront-contract.js';
+import { decodeBody, header, violations } from '../helpers/cloudfront-contract.js';
 import { originResponseEvent } from '../helpers/events.js';
 import { scene, toBytes } from '../helpers/images.js';
 
@@ -57,6 +58,8 @@ describe('origin failures pass the response through with a reason', () => {
     const result = await run(async () => bytes);
     expect(result.status).toBe('200');
     expect(header(result, 'content-type')).toBe('image/jpeg');
+    const meta = await sharp(decodeBody(result)).metadata();
+    expect([meta.width, meta.height, meta.format]).toEqual([100, 75, 'jpeg']);
   });
 });
 

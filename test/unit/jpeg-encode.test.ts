@@ -50,7 +50,10 @@ describe('quality and bytes track sharp at the same setting', () => {
         .png()
         .toBuffer(),
     );
+    // Bytes track sharp's: at most 5% more, and no less than 85% (0.88 at quality 100, where
+    // MozJPEG's tables spend more, 0.95-1.00 below), so an encoder ignoring quality fails a bound.
     expect(ours.length / theirs.length).toBeLessThan(1.05);
+    expect(ours.length / theirs.length).toBeGreaterThan(0.85);
     const [oursScore, theirScore] = [await similarity(ours, source), await similarity(theirs, source)];
     expect(oursScore).toBeGreaterThan(theirScore - 0.005);
   });
@@ -61,7 +64,9 @@ test('lower quality gives fewer bytes', async () => {
   const sizes = [];
   for (const quality of [95, 80, 60, 40, 20])
     sizes.push((await jpegEncoder.encode(image, { quality })).length);
-  expect([...sizes].sort((a, b) => b - a)).toEqual(sizes);
+  for (let i = 1; i < sizes.length; i++) {
+    expect(sizes[i] as number).toBeLessThan((sizes[i - 1] as number) * 0.97); // strictly, by a margin
+  }
 });
 
 test('output larger than the initial buffer (noise at quality 100) grows and stays valid', async () => {
