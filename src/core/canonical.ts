@@ -338,8 +338,8 @@ export interface RulesConfig {
   signing: { required: boolean };
 }
 
-/** The rules of a configuration: the one mapping, used by the core and baked into the function. */
-export function rulesOf(config: RulesConfig): ViewerRules {
+/** The query rules of a configuration: the one mapping, used by the core and baked into the function. */
+export function queryRulesOf(config: Omit<RulesConfig, 'signing'>): QueryRules {
   return {
     defaultQuality: config.defaultQuality,
     formats: { webp: config.formats.webp, avif: config.formats.avif },
@@ -347,8 +347,14 @@ export function rulesOf(config: RulesConfig): ViewerRules {
     allowedHeights: config.allowedHeights,
     allowedQualities: config.allowedQualities,
     snap: config.snapWidths,
-    signing: config.signing.required,
   };
+}
+
+/** The viewer step's rules: the query rules plus whether signatures are required. */
+export function rulesOf(config: RulesConfig): ViewerRules {
+  const rules = queryRulesOf(config) as ViewerRules;
+  rules.signing = config.signing.required;
+  return rules;
 }
 
 export interface ViewerInput {

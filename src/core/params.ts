@@ -10,9 +10,9 @@ import {
   canonicalQueryString,
   canonicalRequest,
   type QueryRules,
+  queryRulesOf,
   type RawPair,
   type RulesConfig,
-  rulesOf,
   splitQuery,
 } from './canonical.js';
 import { DEFAULT_CONFIG } from './config.js';
@@ -26,11 +26,11 @@ export type ParsedQuery =
   | { kind: 'transform'; options: TransformOptions }
   | { kind: 'invalid'; error: ResizerError };
 
-type RulesSource = Omit<RulesConfig, 'signing'> & { signing?: RulesConfig['signing'] };
+type RulesSource = Omit<RulesConfig, 'signing'>;
 
 /** The slice of the configuration the canonical form depends on. */
 export function queryRules(config: RulesSource = DEFAULT_CONFIG): QueryRules {
-  return rulesOf({ ...config, signing: config.signing ?? { required: false } });
+  return queryRulesOf(config);
 }
 
 function parsed(canonical: Canonical): ParsedQuery {

@@ -22,6 +22,16 @@ export interface ImageInfo {
   animated?: boolean;
 }
 
+/** Media types of the inputs we recognise, for serving an original as it is. */
+export const INPUT_MIME_TYPES: Record<InputFormat, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  avif: 'image/avif',
+  svg: 'image/svg+xml',
+};
+
 export function sniffFormat(bytes: Uint8Array): InputFormat | undefined {
   const at = (offset: number, text: string) => ascii(bytes, offset, text.length) === text;
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { DEFAULT_CONFIG } from '../../src/core/config.js';
 import { canonicalQuery, normalizeOptions, parseQuery } from '../../src/core/params.js';
 
 describe('parseQuery: accepted', () => {
@@ -93,7 +94,74 @@ describe('normalizeOptions (library callers)', () => {
       "Expected one of cover, contain, fill, inside, outside for fit but received 'stretch'",
     ],
     [{ quality: {} as never }, "Expected an integer for quality but received '[object Object]'"],
+    [{ fit: 5 as never }, "Expected one of cover, contain, fill, inside, outside for fit but received '5'"],
+    [{ format: true as never }, "Expected a string for format but received 'true'"],
+    [{ fit: null as never }, "Expected a string for fit but received 'null'"],
+    [{ width: [300] as never }, "Expected an integer for width but received '300'"],
   ])('%j', (options, message) => {
-    expect(() => normalizeOptions(options)).toThrow(message);
+    expect(() => normalizeOptions(options)).toThrow(
+      expect.objectContaining({ code: 'invalid-parameter', message }),
+    );
+  });
+
+  test.each([null, 5, 'width=5', undefined])('%j is not an options object', (options) => {
+    expect(() => normalizeOptions(options as never)).toThrow(
+      expect.objectContaining({
+        code: 'invalid-parameter',
+        message: `Expected an options object but received '${String(options)}'`,
+      }),
+    );
+  });
+
+  test('defaults only, or nothing: empty options (the original size, re-encoded)', () => {
+    expect(normalizeOptions({})).toEqual({});
+    expect(normalizeOptions({ quality: 80, fit: 'cover', format: 'auto' })).toEqual({});
+  });
+
+  test("the configuration's allowlists apply, and its default quality", () => {
+    const config = { ...DEFAULT_CONFIG, allowedWidths: [320], snapWidths: true, defaultQuality: 70 };
+    expect(normalizeOptions({ width: 100, quality: 70 }, config)).toEqual({ width: 320 });
+    expect(() => normalizeOptions({ width: 100 }, { ...config, snapWidths: false })).toThrow(
+      expect.objectContaining({ code: 'width-not-allowed' }),
+    );
+  });
+});
+
+describe('parseQuery takes a string, its pairs or URLSearchParams alike', () => {
+  test.each([
+    ['width=300&fit=inside&height=200'],
+    [
+      [
+        ['width', '300'],
+        ['fit', 'inside'],
+        ['height', '200'],
+      ],
+    ],
+    [new URLSearchParams('width=300&fit=inside&height=200')],
+  ] as const)('%s', (query) => {
+    expect(parseQuery(query as never)).toEqual({
+      kind: 'transform',
+      options: { width: 300, height: 200, fit: 'inside' },
+    });
+  });
+
+  test('URLSearchParams values are taken as decoded, not decoded twice', () => {
+    expect(parseQuery(new URLSearchParams([['width', '%35']]))).toMatchObject({ kind: 'invalid' });
+    expect(parseQuery(new URLSearchParams([['width', '5']]))).toEqual({
+      kind: 'transform',
+      options: { width: 5 },
+    });
+  });
+
+  test('with a configuration: its allowlists and disabled formats', () => {
+    const config = { ...DEFAULT_CONFIG, allowedHeights: [100], formats: { webp: false, avif: false } };
+    expect(parseQuery('height=101', config)).toMatchObject({
+      kind: 'invalid',
+      error: { code: 'height-not-allowed' },
+    });
+    expect(parseQuery('width=10&format=webp', config)).toMatchObject({
+      kind: 'invalid',
+      error: { code: 'format-disabled', message: 'Output format webp is disabled in the configuration' },
+    });
   });
 });

@@ -3,9 +3,13 @@
  * core/keys.ts), hidden names (a segment starting with `.`, such as `.env` or `.git`) and symlinks
  * that lead outside are refused. Files are opened first and read only as far as needed.
  */
+import { createReadStream } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { pathSegments } from '../../core/keys.js';
+import { Readable } from 'node:stream';
+import { encodeKey, pathSegments } from '../../core/keys.js';
+import { INPUT_MIME_TYPES, sniffFormat } from '../../core/probe.js';
+import type { OriginFunction } from '../fetch/handler.js';
 
 /** The file path for a URL path, or undefined when it is not a safe, visible path inside the root. */
 export function resolveInFolder(root: string, urlPath: string): string | undefined {
@@ -71,4 +75,30 @@ export async function readWhole(file: string): Promise<Uint8Array | undefined> {
 export async function readFromFolder(root: string, urlPath: string): Promise<Uint8Array | undefined> {
   const found = await findInFolder(root, urlPath);
   return found ? readWhole(found.file) : undefined;
+}
+
+/** Enough bytes to recognise any format we know (SVG's opening tag may follow a comment). */
+const SNIFF_BYTES = 4096;
+
+/**
+ * The folder as the fetch handler's origin: images only (files whose bytes are a format we know,
+ * served with its media type), never hidden names, streamed rather than read whole.
+ */
+export function folderImages(root: string): OriginFunction {
+  return async (key, { firstBytes }) => {
+    const found = await findInFolder(root, `/${encodeKey(key)}`);
+    if (!found) return undefined;
+    const format = sniffFormat(await readHead(found.file, SNIFF_BYTES));
+    if (!format) return undefined;
+    const type = INPUT_MIME_TYPES[format];
+    if (firstBytes !== undefined) {
+      const head = await readHead(found.file, firstBytes);
+      return new Response(head as Uint8Array<ArrayBuffer>, {
+        status: 206,
+        headers: { 'content-type': type },
+      });
+    }
+    const body = Readable.toWeb(createReadStream(found.file)) as ReadableStream<Uint8Array>;
+    return new Response(body, { headers: { 'content-type': type, 'content-length': String(found.size) } });
+  };
 }

@@ -1,28 +1,15 @@
 /**
- * The local dev server: the folder origin with the same URL semantics as the edge. Each request
- * goes through the viewer step (canonical.ts: canonical query, allowlists, signatures, format from
- * Accept), as the CloudFront Function does, then through the origin step, as the Lambda@Edge
- * handler does. A passthrough answers with the original bytes and the reason header; `/` is an index
- * page of the folder. It serves images only: files whose bytes are a format we know, never hidden
- * names, and only to Host names it expects (no DNS rebinding).
+ * The local dev server: Node's HTTP server around the fetch handler (the same request path as
+ * Workers, Deno and Bun), with the folder as its origin (images only, never hidden names) and the
+ * index page at `/`. Node's part is what only a local server needs: Host names it expects (no DNS
+ * rebinding), one resize at a time with a bounded queue, and no work for clients that have gone.
  */
-import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import { splitQuery } from '../../core/canonical.js';
+import { Readable } from 'node:stream';
 import type { ResizerConfig } from '../../core/config.js';
-import type { InputFormat } from '../../core/options.js';
-import { sniffFormat } from '../../core/probe.js';
-import {
-  headOutcome,
-  isTransient,
-  PASSTHROUGH_HEADER,
-  type PassthroughReason,
-  resizeOutcome,
-  TRANSIENT_CACHE_CONTROL,
-} from '../../core/respond.js';
-import { decideViewer } from '../../core/signing.js';
-import { findInFolder, readHead, readWhole } from './folder-origin.js';
+import { createFetchHandler, type FetchHandler } from '../fetch/handler.js';
+import { folderImages } from './folder-origin.js';
 import { renderIndex } from './index-page.js';
 
 export interface ServeOptions {
@@ -32,99 +19,19 @@ export interface ServeOptions {
   secret?: string | undefined;
 }
 
-export interface HttpAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: Uint8Array | string;
-  /** Send this file's bytes instead of `body` (an original too large to hold). */
-  file?: string;
-}
-
-export interface AnswerRequest {
-  /** The request target as received: raw path plus query. */
-  target: string;
-  method: 'GET' | 'HEAD';
-  accept: string | undefined;
-}
-
-const ORIGINAL_TYPES: Record<InputFormat, string> = {
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  webp: 'image/webp',
-  gif: 'image/gif',
-  avif: 'image/avif',
-  svg: 'image/svg+xml',
-};
-
-/** Enough bytes to recognise any format we know (SVG's opening tag may follow a comment). */
-const SNIFF_BYTES = 4096;
-
-const NOT_FOUND: HttpAnswer = { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not found\n' };
-
-export async function answer(request: AnswerRequest, options: ServeOptions): Promise<HttpAnswer> {
-  const { config } = options;
-  const at = request.target.indexOf('?');
-  const path = at === -1 ? request.target : request.target.slice(0, at);
-  if (path === '/') {
-    return {
-      status: 200,
+/** The dev server's fetch handler: the index page at `/`, the folder's images everywhere else. */
+export function devHandler(options: ServeOptions): FetchHandler {
+  const images = createFetchHandler({
+    origin: folderImages(options.root),
+    config: options.config,
+    secret: options.secret,
+  });
+  return async (request) => {
+    if (new URL(request.url).pathname !== '/') return images(request);
+    return new Response(await renderIndex(options.root), {
       headers: { 'content-type': 'text/html; charset=utf-8' },
-      body: await renderIndex(options.root),
-    };
-  }
-  const started = performance.now();
-  const decision = await decideViewer(
-    { uri: path, pairs: splitQuery(at === -1 ? '' : request.target.slice(at + 1)), accept: request.accept },
-    config,
-    options.secret,
-  );
-  if (decision.kind === 'forbidden') {
-    return {
-      status: 403,
-      headers: { 'content-type': 'text/plain', 'cache-control': 'no-store' },
-      body: `Forbidden: ${decision.message}\n`,
-    };
-  }
-
-  const found = await findInFolder(options.root, path);
-  if (!found) return NOT_FOUND;
-  const head = await readHead(found.file, SNIFF_BYTES);
-  const format = sniffFormat(head);
-  if (!format) return NOT_FOUND; // not an image: the dev server serves nothing else
-  const original = (reason: PassthroughReason, bytes?: Uint8Array) =>
-    originalAnswer(format, reason, config.cacheControl, bytes ?? found.file);
-
-  if (decision.kind === 'original') return original(decision.reason);
-  if (found.size > config.limits.maxInputBytes) return original('input-too-large');
-  const bytes = await readWhole(found.file);
-  if (!bytes) return NOT_FOUND;
-  const query = { kind: 'transform' as const, options: decision.options };
-  if (request.method === 'HEAD') {
-    const planned = headOutcome(bytes, { query, accept: request.accept }, config);
-    if (planned.kind === 'original') return original(planned.reason, bytes);
-    return { status: 200, headers: planned.headers, body: '' };
-  }
-  const fetchMs = performance.now() - started;
-  const outcome = await resizeOutcome(bytes, { query, accept: request.accept, fetchMs }, config);
-  if (outcome.kind === 'original') return original(outcome.reason, bytes);
-  return { status: 200, headers: outcome.headers, body: outcome.result.data };
-}
-
-function originalAnswer(
-  format: InputFormat,
-  reason: PassthroughReason,
-  cacheControl: string,
-  source: Uint8Array | string,
-): HttpAnswer {
-  const headers = {
-    'content-type': ORIGINAL_TYPES[format],
-    'cache-control': isTransient(reason) ? TRANSIENT_CACHE_CONTROL : cacheControl,
-    'x-content-type-options': 'nosniff',
-    [PASSTHROUGH_HEADER]: reason,
+    });
   };
-  return typeof source === 'string'
-    ? { status: 200, headers, body: '', file: source }
-    : { status: 200, headers, body: source };
 }
 
 /** Requests allowed to wait for the resizer; past it the server answers 503 with Retry-After. */
@@ -141,6 +48,7 @@ export interface StartOptions extends ServeOptions {
 export function startServer(options: StartOptions): Promise<Server> {
   const host = options.host ?? '127.0.0.1';
   const maxQueued = options.maxQueued ?? MAX_QUEUED;
+  const handler = devHandler(options);
   // Resizing is CPU-bound on one thread: requests run one at a time, so memory stays bounded and
   // each Server-Timing measures that request's work, not its neighbours'. Work whose client has
   // hung up is dropped before it starts.
@@ -166,7 +74,7 @@ export function startServer(options: StartOptions): Promise<Server> {
         options.onRequest?.(`${req.method} ${req.url} dropped`); // the client hung up while waiting
         return;
       }
-      await handle(req, res, options);
+      await send(await handler(toRequest(req)), res);
       options.onRequest?.(`${req.method} ${req.url} ${res.statusCode}`);
     });
     queue = turn.catch(() => undefined);
@@ -200,25 +108,34 @@ export function allowedHost(header: string | undefined, boundHost: string): bool
   return hostname === boundHost.toLowerCase();
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: ServeOptions): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.writeHead(405, { allow: 'GET, HEAD' }).end();
+function toRequest(req: IncomingMessage): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value === 'string') headers.set(name, value);
+    else if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+  }
+  // The path as sent; the Host was checked above, so any loopback origin does for the URL.
+  return new Request(`http://localhost${req.url ?? '/'}`, { method: req.method ?? 'GET', headers });
+}
+
+async function send(response: Response, res: ServerResponse): Promise<void> {
+  if (res.destroyed || !res.socket || res.socket.destroyed) {
+    await response.body?.cancel(); // the client hung up while its image was made
     return;
   }
-  const result = await answer(
-    { target: req.url ?? '/', method: req.method, accept: req.headers.accept },
-    options,
-  );
-  if (result.file !== undefined) {
-    res.writeHead(result.status, result.headers);
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(result.file).pipe(res);
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  res.writeHead(response.status, headers);
+  if (!response.body) {
+    res.end();
     return;
   }
-  const body = typeof result.body === 'string' ? Buffer.from(result.body) : result.body;
-  // A HEAD answered from the plan has no body to measure: its length is unknown without the work.
-  const planned = req.method === 'HEAD' && result.status === 200 && body.byteLength === 0;
-  const headers = planned ? result.headers : { ...result.headers, 'content-length': String(body.byteLength) };
-  res.writeHead(result.status, headers);
-  res.end(req.method === 'HEAD' ? undefined : body);
+  await new Promise<void>((resolve, reject) => {
+    Readable.fromWeb(response.body as import('node:stream/web').ReadableStream)
+      .on('error', reject)
+      .pipe(res);
+    res.on('finish', resolve).on('close', resolve);
+  });
 }
