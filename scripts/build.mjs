@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 import { buildEdgeBundle, zippedSize } from './edge-bundle.mjs';
 import { buildViewerFunction, FUNCTION_SIZE_LIMIT } from './viewer-function.mjs';
+import { buildWorker } from './workers-bundle.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -57,7 +58,7 @@ const library = deployablesOnly
   ? undefined
   : await esbuild.build({
       absWorkingDir: root,
-      entryPoints: { index: 'src/index.ts', cli: 'src/cli.ts' },
+      entryPoints: { index: 'src/index.ts', fetch: 'src/fetch.ts', cli: 'src/cli.ts' },
       outdir: 'dist',
       bundle: true,
       format: 'esm',
@@ -90,6 +91,9 @@ const viewer = await buildViewerFunction({
   config: resolved,
   outfile: `${outdir}cloudfront/viewer-request.js`,
 });
+const worker = deployablesOnly
+  ? undefined
+  : await buildWorker({ root, outdir: `${outdir}workers`, config: edgeConfig });
 writeFileSync(`${outdir}build-config.json`, `${JSON.stringify(resolved, null, 2)}\n`);
 
 if (!deployablesOnly) {
@@ -106,4 +110,7 @@ const zipped = zippedSize(edge.bytes);
 log(`${'dist/lambda-edge/index.mjs'.padEnd(40)} ${(edge.bytes.length / 1024).toFixed(1).padStart(8)} KiB`);
 log(`Lambda@Edge bundle zipped: ${zipped} bytes (${(zipped / 1024).toFixed(1)} KiB; budget 1 MiB)`);
 log(`viewer-request function: ${viewer.bytes} bytes (limit ${FUNCTION_SIZE_LIMIT})`);
+for (const { name, bytes } of worker?.files ?? []) {
+  log(`${`dist/workers/${name}`.padEnd(40)} ${(bytes / 1024).toFixed(1).padStart(8)} KiB`);
+}
 if (configFile) log(`configuration baked in from ${configFile}`);

@@ -96,7 +96,8 @@ async function handle(
       : signal.aborted
         ? 'origin-timeout'
         : 'origin-error';
-    return text(502, 'The original could not be read', {
+    const detail = error instanceof Error ? error.message : String(error);
+    return text(502, `The original could not be read: ${detail}`, {
       [PASSTHROUGH_HEADER]: reason,
       'cache-control': TRANSIENT_CACHE_CONTROL,
     });
@@ -200,7 +201,8 @@ export function urlOrigin(base: string): OriginFunction {
   return async (key, { signal, firstBytes }) => {
     const headers: Record<string, string> = firstBytes ? { range: `bytes=0-${firstBytes - 1}` } : {};
     const response = await withOneRetry(
-      () => fetch(keyUrl(base, key), { headers, signal, redirect: 'error' }),
+      // Redirects are not followed (they could leave the origin); 'manual' is what every runtime has.
+      () => fetch(keyUrl(base, key), { headers, signal, redirect: 'manual' }),
       signal,
     );
     if (response.status === 404 || response.status === 403 || response.status === 410) {

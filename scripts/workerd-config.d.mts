@@ -1,0 +1,7 @@
+export function workerdConfig(options: {
+  dir: string;
+  port: number;
+  origin: string;
+  secret?: string;
+  compatibilityDate?: string;
+}): string;

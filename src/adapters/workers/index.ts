@@ -1,0 +1,97 @@
+/**
+ * The Cloudflare module worker (dist/workers/index.mjs): the fetch handler with the configuration
+ * baked in at build (as for Lambda@Edge), its WebAssembly modules uploaded beside it and imported
+ * as compiled modules (Workers cannot compile WebAssembly from bytes at run time). The origin is
+ * the R2 bucket bound as IMAGES when there is one, else the ORIGIN_URL variable; resized responses
+ * are kept in the Cache API under the request URL, written after the answer with ctx.waitUntil.
+ */
+import { canonicalQueryString, splitQuery } from '../../core/canonical.js';
+import { PASSTHROUGH_HEADER } from '../../core/respond.js';
+import { decideViewer } from '../../core/signing.js';
+import { createFetchHandler, type OriginFunction } from '../fetch/handler.js';
+import { type EdgeConfig, type EdgeConfigOverrides, resolveEdgeConfig } from '../lambda-edge/config.js';
+
+declare const __EDGE_RESIZER_CONFIG__: EdgeConfigOverrides | undefined;
+
+interface R2ObjectBody {
+  body: ReadableStream<Uint8Array>;
+  size: number;
+  httpEtag?: string;
+  httpMetadata?: { contentType?: string; cacheControl?: string };
+}
+
+interface R2Bucket {
+  get(key: string, options?: { range?: { offset: number; length: number } }): Promise<R2ObjectBody | null>;
+}
+
+export interface Env {
+  IMAGES?: R2Bucket;
+  ORIGIN_URL?: string;
+  EDGE_RESIZER_SECRET?: string;
+}
+
+interface ExecutionContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** An R2 bucket as the fetch handler's origin. */
+export function r2Origin(bucket: R2Bucket): OriginFunction {
+  return async (key, { firstBytes }) => {
+    const object = await bucket.get(
+      key,
+      firstBytes ? { range: { offset: 0, length: firstBytes } } : undefined,
+    );
+    if (!object) return undefined;
+    const headers: Record<string, string> = {};
+    if (object.httpMetadata?.contentType) headers['content-type'] = object.httpMetadata.contentType;
+    if (object.httpMetadata?.cacheControl) headers['cache-control'] = object.httpMetadata.cacheControl;
+    if (object.httpEtag) headers.etag = object.httpEtag;
+    if (!firstBytes) headers['content-length'] = String(object.size);
+    return new Response(object.body, { status: firstBytes ? 206 : 200, headers });
+  };
+}
+
+function originOf(env: Env): string | OriginFunction {
+  if (env.IMAGES) return r2Origin(env.IMAGES);
+  if (env.ORIGIN_URL) return env.ORIGIN_URL;
+  throw new TypeError('Bind an R2 bucket as IMAGES or set ORIGIN_URL');
+}
+
+/**
+ * The Cache API key of a resize: the canonical URL (canonical query, format from Accept), so every
+ * spelling of one variant shares one entry. Decided after the signature check, so a cached image
+ * is never served to a request that would be refused. Undefined when nothing is to be cached.
+ */
+export async function cacheKey(request: Request, config: EdgeConfig, secret: string | undefined) {
+  if (request.method !== 'GET') return undefined;
+  const url = new URL(request.url);
+  const accept = request.headers.get('accept') ?? undefined;
+  const decision = await decideViewer(
+    { uri: url.pathname, pairs: splitQuery(url.search), accept },
+    config,
+    secret,
+  );
+  if (decision.kind !== 'transform') return undefined;
+  return new Request(`${url.origin}${url.pathname}?${canonicalQueryString(decision.options)}`);
+}
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const config = resolveEdgeConfig(
+      typeof __EDGE_RESIZER_CONFIG__ === 'undefined' ? {} : __EDGE_RESIZER_CONFIG__,
+    );
+    const secret = env.EDGE_RESIZER_SECRET;
+    const handler = createFetchHandler({ origin: originOf(env), config, secret });
+    const cache = (globalThis as { caches?: { default?: Cache } }).caches?.default;
+    const key = cache ? await cacheKey(request, config, secret) : undefined;
+    // A host without a cache (plain workerd answers "No Cache was configured") serves uncached.
+    const hit = key ? await cache?.match(key).catch(() => undefined) : undefined;
+    if (hit) return hit;
+    const response = await handler(request);
+    // Only resized images are kept: originals stay the origin's (and a transient miss must retry).
+    if (cache && key && response.status === 200 && !response.headers.has(PASSTHROUGH_HEADER)) {
+      ctx.waitUntil(cache.put(key, response.clone()).catch(() => undefined));
+    }
+    return response;
+  },
+};

