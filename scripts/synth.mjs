@@ -18,7 +18,8 @@ const { values } = parseArgs({
   options: { config: { type: 'string' }, dist: { type: 'string' } },
   strict: false,
 });
-const dist = typeof values.dist === 'string' ? path.resolve(values.dist) : undefined;
+const distArg = typeof values.dist === 'string' ? values.dist : process.env.EDGE_RESIZER_DIST || undefined;
+const dist = distArg ? path.resolve(distArg) : undefined;
 const configFile =
   typeof values.config === 'string'
     ? path.resolve(values.config)

@@ -246,3 +246,30 @@ describe('one configuration: a bundle built from another never reaches a deploy'
     60_000,
   );
 });
+
+test('npm run deploy builds from its --config first: a bad file stops it before cdk deploys anything', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-deploy-'));
+  writeFileSync(path.join(dir, 'config.json'), '{"alowedWidths":[320]}');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CDK_OUTDIR: path.join(dir, 'cdk.out'),
+    EDGE_RESIZER_DIST: path.join(dir, 'dist'),
+  };
+  for (const name of Object.keys(env)) if (name.startsWith('AWS_')) delete env[name];
+  const failed = await promisify(execFile)(
+    process.execPath,
+    [
+      'scripts/deploy.mjs',
+      '--config',
+      path.join(dir, 'config.json'),
+      '--no-notices',
+      '--require-approval',
+      'never',
+    ],
+    { env },
+  ).catch((error: { code: number; stderr: string; stdout: string }) => error);
+  expect(failed).toMatchObject({ code: expect.any(Number) });
+  expect((failed as { code: number }).code).not.toBe(0);
+  expect((failed as { stderr: string }).stderr).toContain('unknown field alowedWidths');
+  expect(existsSync(path.join(dir, 'cdk.out', 'EdgeResizer.template.json'))).toBe(false);
+}, 120_000);
