@@ -80,7 +80,7 @@ async function start(name: string, command: string, args: string[]): Promise<voi
   runtimes.push({ name, base: `http://127.0.0.1:${port}`, child });
 }
 
-async function startWorkerd(): Promise<void> {
+async function startWorkerd(name = 'workerd'): Promise<Runtime> {
   const dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-workerd-'));
   cpSync('dist/workers', dir, { recursive: true });
   const port = await freePort();
@@ -100,11 +100,24 @@ async function startWorkerd(): Promise<void> {
       break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  runtimes.push({ name: 'workerd', base, child });
+  const runtime = { name, base, child };
+  if (name === 'workerd') runtimes.push(runtime);
+  return runtime;
+}
+
+/** A noisy PNG (no shrink-on-load, incompressible): the worst case for memory at its size. */
+async function noisyPng(side: number): Promise<Buffer> {
+  const raw = Buffer.alloc(side * side * 3);
+  for (let i = 0; i < raw.length; i++) raw[i] = (Math.imul(i, 2654435761) >>> 24) & 0xff;
+  return sharp(raw, { raw: { width: side, height: side, channels: 3 } })
+    .png({ compressionLevel: 1 })
+    .toBuffer();
 }
 
 beforeAll(async () => {
   corpus = await makeCorpus();
+  writeFileSync(path.join(corpus, 'worker-max.png'), await noisyPng(1264)); // 1.598 MP: admitted
+  writeFileSync(path.join(corpus, 'worker-over.png'), await noisyPng(1300)); // 1.69 MP: refused
   origin = createServer((req, res) => {
     const file = path.join(corpus, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
     try {
@@ -127,7 +140,7 @@ beforeAll(async () => {
       'test/runtimes/serve.deno.mjs',
     ]),
     start('bun', path.resolve(BIN.bun), ['test/runtimes/serve.bun.mjs']),
-    startWorkerd(),
+    startWorkerd().then(() => undefined),
   ]);
 }, 120_000);
 
@@ -235,5 +248,30 @@ describe('the Lambda@Edge bundle replays alike under Node 22 (the Lambda runtime
     };
     expect(strip(b.stdout)).toEqual(strip(a.stdout));
     expect((await run(path.resolve(BIN.node22), ['--version'])).stdout).toMatch(/^v22\./);
+  });
+});
+
+describe('Worker memory: what its default limits admit fits in 128 MB', () => {
+  function memoryKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+  }
+
+  test('the largest admitted decode (a 1.6 MP noisy PNG to WebP at quality 100) peaks under 128 MB', async () => {
+    const worker = await startWorkerd('workerd-memory');
+    try {
+      const pid = worker.child.pid as number;
+      const idle = memoryKiB(pid, 'VmRSS');
+      const res = await fetch(`${worker.base}/worker-max.png?width=1260&format=webp&quality=100`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-resizer-passthrough')).toBeNull();
+      expect((await sharp(new Uint8Array(await res.arrayBuffer())).metadata()).width).toBe(1260);
+      const peakMiB = (memoryKiB(pid, 'VmHWM') - idle) / 1024;
+      expect(peakMiB).toBeLessThan(128);
+      const over = await fetch(`${worker.base}/worker-over.png?width=1260`);
+      expect(over.headers.get('x-resizer-passthrough')).toBe('too-many-pixels');
+      await over.arrayBuffer();
+    } finally {
+      worker.child.kill();
+    }
   });
 });

@@ -250,3 +250,37 @@ describe('an output byte budget', () => {
     });
   });
 });
+
+describe('the decoded-pixel limit follows shrink-on-load', () => {
+  const config = { limits: { maxDecodedPixels: 1_000_000 } };
+  test('a large JPEG shrunk on load to a small decode is admitted', async () => {
+    const jpeg = await toBytes(scene(2000, 1500).jpeg());
+    const result = await transform(jpeg, { width: 400 }, { config }); // decoded at 1/4: 500x375
+    expect([result.width, result.height]).toEqual([400, 300]);
+  });
+  test.each([
+    [
+      'a JPEG that must decode in full',
+      async () => toBytes(scene(2000, 1500).jpeg()),
+      { width: 1500 },
+      'Decoding 2000x1500 is over the 1000000 decoded pixel limit',
+    ],
+    [
+      'a JPEG shrunk by half, still too large',
+      async () => toBytes(scene(3000, 2000).jpeg()),
+      { width: 1400 },
+      'Decoding 1500x1000 (1/2 of 3000x2000) is over the 1000000 decoded pixel limit',
+    ],
+    [
+      'a PNG (no shrink-on-load)',
+      async () => toBytes(scene(1200, 900).png()),
+      { width: 100 },
+      'Decoding 1200x900 is over the 1000000 decoded pixel limit',
+    ],
+  ] as const)('%s is refused before decoding', async (_name, make, options, message) => {
+    await expect(transform(await make(), options, { config })).rejects.toMatchObject({
+      code: 'too-many-pixels',
+      message,
+    });
+  });
+});

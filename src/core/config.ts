@@ -13,6 +13,11 @@ export interface Limits {
   maxInputPixels: number;
   /** Largest output side, in pixels. */
   maxOutputDimension: number;
+  /**
+   * Largest image decoded, in pixels, after shrink-on-load (a JPEG decoded at 1/2, 1/4 or 1/8):
+   * what memory follows. The default equals maxInputPixels; a Worker (128 MB) bakes a smaller one.
+   */
+  maxDecodedPixels: number;
 }
 
 export interface ResizerConfig {
@@ -50,6 +55,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxInputBytes: 32 * 1024 * 1024,
   maxInputPixels: 25_000_000,
   maxOutputDimension: 8192,
+  maxDecodedPixels: 25_000_000,
 };
 
 export const DEFAULT_CONFIG: ResizerConfig = {
@@ -88,7 +94,7 @@ export const CONFIG_FIELDS = {
     'failOn',
   ],
   formats: ['webp', 'avif'],
-  limits: ['maxInputBytes', 'maxInputPixels', 'maxOutputDimension'],
+  limits: ['maxInputBytes', 'maxInputPixels', 'maxOutputDimension', 'maxDecodedPixels'],
   signing: ['required'],
 } as const;
 
@@ -132,6 +138,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}): ResizerConfig {
   checkInteger('limits.maxInputBytes', config.limits.maxInputBytes, 1, 2 ** 31);
   checkInteger('limits.maxInputPixels', config.limits.maxInputPixels, 1, 2 ** 31);
   checkInteger('limits.maxOutputDimension', config.limits.maxOutputDimension, 1, 16383);
+  checkInteger('limits.maxDecodedPixels', config.limits.maxDecodedPixels, 1, 2 ** 31);
   for (const name of ['webp', 'avif'] as const) {
     if (typeof config.formats[name] !== 'boolean')
       invalid(`formats.${name}`, 'true or false', config.formats[name]);

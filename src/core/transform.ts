@@ -70,6 +70,8 @@ export interface TransformPlan {
   format: OutputFormat;
   negotiated: boolean;
   quality: number;
+  /** The DCT shrink-on-load factor the decoder will use (1 when it cannot shrink). */
+  shrink: 1 | 2 | 4 | 8;
 }
 
 export function planTransform(bytes: Uint8Array, options: TransformOptions, context: TransformContext = {}) {
@@ -108,12 +110,24 @@ export function planTransform(bytes: Uint8Array, options: TransformOptions, cont
   const { format, negotiated } = chooseFormat(request.format, info.format, context.accept, config.formats);
   if (!encoderFor(format))
     throw new ResizerError('format-disabled', `No encoder for ${format} in this build`);
+  // Memory follows the pixels actually decoded: a JPEG shrunk on load costs a fraction of its size.
+  const shrink = decoderFor(info.format)?.shrinksOnLoad
+    ? shrinkOnLoad(info, orientedSize(geometry.resize, info.orientation))
+    : 1;
+  const decoded = shrunkSize(info, shrink);
+  if (decoded.width * decoded.height > limits.maxDecodedPixels) {
+    throw new ResizerError(
+      'too-many-pixels',
+      `Decoding ${decoded.width}x${decoded.height}${shrink > 1 ? ` (1/${shrink} of ${info.width}x${info.height})` : ''} is over the ${limits.maxDecodedPixels} decoded pixel limit`,
+    );
+  }
   const plan: TransformPlan = {
     info,
     geometry,
     format,
     negotiated,
     quality: request.quality ?? config.defaultQuality,
+    shrink,
   };
   return { plan, config };
 }
@@ -133,9 +147,7 @@ export async function transform(
   const encoder = encoderFor(format) as NonNullable<ReturnType<typeof encoderFor>>;
   encoder.prepare().catch(() => undefined); // a failure resurfaces, typed, when encoding
   const decoder = decoderFor(info.format) as NonNullable<ReturnType<typeof decoderFor>>;
-  const shrink = decoder.shrinksOnLoad
-    ? shrinkOnLoad(info, orientedSize(geometry.resize, info.orientation))
-    : 1;
+  const { shrink } = plan;
   const decoded = await decoder.decode(bytes, { shrink, failOn: config.failOn });
   const expected = shrunkSize(info, shrink);
   if (decoded.width !== expected.width || decoded.height !== expected.height) {

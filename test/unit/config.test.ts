@@ -7,7 +7,12 @@ test('defaults are safe and complete, each pinned', () => {
   expect(DEFAULT_CONFIG).toEqual({
     formats: { webp: true, avif: false },
     defaultQuality: 80,
-    limits: { maxInputBytes: 33_554_432, maxInputPixels: 25_000_000, maxOutputDimension: 8192 },
+    limits: {
+      maxInputBytes: 33_554_432,
+      maxInputPixels: 25_000_000,
+      maxOutputDimension: 8192,
+      maxDecodedPixels: 25_000_000,
+    },
     cacheControl: 'public, max-age=86400',
     background: [255, 255, 255],
     allowedWidths: [],

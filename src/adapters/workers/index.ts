@@ -51,6 +51,18 @@ export function r2Origin(bucket: R2Bucket): OriginFunction {
   };
 }
 
+/**
+ * The Worker's own default limits, under whatever the build baked in. A Worker has 128 MB; measured
+ * in workerd (README, "Cloudflare Workers"), a full-size decode costs about 45-50 bytes a pixel over
+ * a floor of about 45 MB, so 1.6 MP decoded (a 5000x5000 JPEG shrunk on load to 1/4, or a 1260 px
+ * PNG) peaks near 100 MB; larger decodes are served as the original (`too-many-pixels`).
+ */
+export const WORKER_LIMITS = { maxDecodedPixels: 1_600_000 };
+
+export function workerConfig(baked: EdgeConfigOverrides = {}): EdgeConfig {
+  return resolveEdgeConfig({ ...baked, limits: { ...WORKER_LIMITS, ...baked.limits } });
+}
+
 function originOf(env: Env): string | OriginFunction {
   if (env.IMAGES) return r2Origin(env.IMAGES);
   if (env.ORIGIN_URL) return env.ORIGIN_URL;
@@ -77,7 +89,7 @@ export async function cacheKey(request: Request, config: EdgeConfig, secret: str
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    const config = resolveEdgeConfig(
+    const config = workerConfig(
       typeof __EDGE_RESIZER_CONFIG__ === 'undefined' ? {} : __EDGE_RESIZER_CONFIG__,
     );
     const secret = env.EDGE_RESIZER_SECRET;
