@@ -101,7 +101,7 @@ export function applyDecision(
 
 function decide(event: ViewerEvent, verify: (message: string, sig: string) => boolean) {
   const request = event.request;
-  const accept = request.headers.accept;
+  const accept = request.headers ? request.headers.accept : undefined;
   const decision = viewerDecision(
     { uri: request.uri, pairs: queryPairs(request.querystring), accept: accept ? accept.value : undefined },
     RULES,
