@@ -17,6 +17,7 @@ export default defineConfig({
       'test/server.test.ts',
       'test/lambda-edge/handler.test.ts',
       'test/lambda-edge/request.test.ts',
+      'test/workers.test.ts',
     ],
     exclude: ['test/unit/boundaries.test.ts'], // reads dist/ and the build's freshness
     globalSetup: [],
