@@ -72,11 +72,7 @@ async function handle(
   const started = performance.now();
   const url = new URL(request.url);
   const accept = request.headers.get('accept') ?? undefined;
-  const decision = await decideViewer(
-    { uri: url.pathname, pairs: splitQuery(url.search), accept },
-    config,
-    secret,
-  );
+  const decision = await viewerStep(request, config, secret);
   if (decision.kind === 'forbidden') {
     return text(403, `Forbidden: ${decision.message}`, { 'cache-control': 'no-store' });
   }
@@ -146,6 +142,13 @@ async function handle(
     status: 200,
     headers: { ...outcome.headers, 'content-length': String(outcome.result.data.byteLength) },
   });
+}
+
+/** The viewer step for a Request: canonical query, allowlists, signature, format from Accept. */
+export function viewerStep(request: Request, config: EdgeConfig, secret: string | undefined) {
+  const url = new URL(request.url);
+  const accept = request.headers.get('accept') ?? undefined;
+  return decideViewer({ uri: url.pathname, pairs: splitQuery(url.search), accept }, config, secret);
 }
 
 function toResponse(value: Response | Uint8Array | undefined): Response | undefined {

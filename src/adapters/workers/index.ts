@@ -5,10 +5,9 @@
  * the R2 bucket bound as IMAGES when there is one, else the ORIGIN_URL variable; resized responses
  * are kept in the Cache API under the request URL, written after the answer with ctx.waitUntil.
  */
-import { canonicalQueryString, splitQuery } from '../../core/canonical.js';
+import { canonicalQueryString } from '../../core/canonical.js';
 import { PASSTHROUGH_HEADER } from '../../core/respond.js';
-import { decideViewer } from '../../core/signing.js';
-import { createFetchHandler, type OriginFunction } from '../fetch/handler.js';
+import { createFetchHandler, type OriginFunction, viewerStep } from '../fetch/handler.js';
 import { type EdgeConfig, type EdgeConfigOverrides, resolveEdgeConfig } from '../lambda-edge/config.js';
 
 declare const __EDGE_RESIZER_CONFIG__: EdgeConfigOverrides | undefined;
@@ -76,14 +75,9 @@ function originOf(env: Env): string | OriginFunction {
  */
 export async function cacheKey(request: Request, config: EdgeConfig, secret: string | undefined) {
   if (request.method !== 'GET') return undefined;
-  const url = new URL(request.url);
-  const accept = request.headers.get('accept') ?? undefined;
-  const decision = await decideViewer(
-    { uri: url.pathname, pairs: splitQuery(url.search), accept },
-    config,
-    secret,
-  );
+  const decision = await viewerStep(request, config, secret);
   if (decision.kind !== 'transform') return undefined;
+  const url = new URL(request.url);
   return new Request(`${url.origin}${url.pathname}?${canonicalQueryString(decision.options)}`);
 }
 
