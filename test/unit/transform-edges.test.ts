@@ -255,3 +255,23 @@ describe('respond', () => {
     });
   });
 });
+
+describe('contain pads an opaque input with the background, not with transparency', () => {
+  test.each([
+    [undefined, [255, 255, 255]],
+    [[0, 0, 255] as const, [0, 0, 255]],
+  ])('background %j', async (background, expected) => {
+    const config = background ? { background } : {};
+    const out = await transform(
+      jpeg,
+      { width: 200, height: 200, fit: 'contain', format: 'jpeg' },
+      { config },
+    );
+    const { data, info } = await sharp(out.data).raw().toBuffer({ resolveWithObject: true });
+    const corner = [...data.subarray(0, 3)];
+    expect(info.width).toBe(200);
+    for (const [i, value] of corner.entries()) {
+      expect(Math.abs(value - (expected[i] as number))).toBeLessThan(12);
+    }
+  });
+});
