@@ -88,6 +88,9 @@ export async function resizeOutcome(
   }
 }
 
+/** Bytes a HEAD reads of the original: enough for the headers of every format we decode (EXIF, ICC). */
+export const HEAD_PROBE_BYTES = 256 * 1024;
+
 /**
  * What a HEAD request is answered with: the GET's decision and headers, planned from the header
  * bytes alone (no decode, no encode). Refusals found only while decoding or encoding (damaged

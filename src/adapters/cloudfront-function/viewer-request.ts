@@ -21,6 +21,7 @@ import {
   type ViewerDecision,
   viewerDecision,
 } from '../../core/canonical.js';
+import { forbidden, type ViewerResponse } from './forbidden.js';
 
 declare const __EDGE_RESIZER_CONFIG__: RulesConfig;
 const RULES = rulesOf(__EDGE_RESIZER_CONFIG__);
@@ -48,12 +49,6 @@ export interface ViewerEvent {
   request: ViewerRequest;
 }
 
-export interface ViewerResponse {
-  statusCode: number;
-  statusDescription: string;
-  headers: Record<string, { value: string }>;
-}
-
 /** CloudFront's querystring object -> raw pairs, every repeat included (values still encoded). */
 export function queryPairs(querystring: Record<string, QueryValue> | undefined): RawPair[] {
   const pairs: RawPair[] = [];
@@ -66,18 +61,6 @@ export function queryPairs(querystring: Record<string, QueryValue> | undefined):
     for (let j = 0; j < values.length; j++) pairs.push([name, (values[j] as { value: string }).value]);
   }
   return pairs;
-}
-
-function forbidden(message: string): ViewerResponse {
-  return {
-    statusCode: 403,
-    statusDescription: 'Forbidden',
-    headers: {
-      'content-type': { value: 'text/plain' },
-      'cache-control': { value: 'no-store' },
-      'x-resizer-denied': { value: message },
-    },
-  };
 }
 
 /** The decision applied to CloudFront's request object: the request to forward, or a 403. */

@@ -12,6 +12,7 @@ import { isResizerError } from '../../core/errors.js';
 import { keyUrl, objectKey } from '../../core/keys.js';
 import { INPUT_MIME_TYPES, sniffFormat } from '../../core/probe.js';
 import {
+  HEAD_PROBE_BYTES,
   headOutcome,
   isTransient,
   PASSTHROUGH_HEADER,
@@ -21,7 +22,14 @@ import {
 } from '../../core/respond.js';
 import { decideViewer } from '../../core/signing.js';
 import { type EdgeConfig, type EdgeConfigOverrides, resolveEdgeConfig } from '../lambda-edge/config.js';
-import { readBody, readCapped, withOneRetry } from '../lambda-edge/origin.js';
+import {
+  foundOrNot,
+  isMissing,
+  rangeHeader,
+  readBody,
+  readCapped,
+  withOneRetry,
+} from '../lambda-edge/origin.js';
 
 export type OriginFunction = (
   key: string,
@@ -38,9 +46,6 @@ export interface FetchHandlerOptions {
 }
 
 export type FetchHandler = (request: Request) => Promise<Response>;
-
-/** Bytes read to plan a HEAD: enough for the headers of every format we decode. */
-const HEAD_PROBE_BYTES = 256 * 1024;
 
 export function createFetchHandler(options: FetchHandlerOptions): FetchHandler {
   const config = resolveEdgeConfig((options.config ?? {}) as EdgeConfigOverrides);
@@ -158,7 +163,7 @@ function toResponse(value: Response | Uint8Array | undefined): Response | undefi
     const type = format ? INPUT_MIME_TYPES[format] : 'application/octet-stream';
     return new Response(asBody(value), { status: 200, headers: { 'content-type': type } });
   }
-  if (value.status === 404 || value.status === 403 || value.status === 410) return undefined;
+  if (isMissing(value.status)) return undefined;
   return value;
 }
 
@@ -202,20 +207,11 @@ function text(status: number, message: string, headers: Record<string, string> =
 export function urlOrigin(base: string): OriginFunction {
   keyUrl(base, 'probe'); // a malformed base fails now, not on every request
   return async (key, { signal, firstBytes }) => {
-    const headers: Record<string, string> = firstBytes ? { range: `bytes=0-${firstBytes - 1}` } : {};
     const response = await withOneRetry(
       // Redirects are not followed (they could leave the origin); 'manual' is what every runtime has.
-      () => fetch(keyUrl(base, key), { headers, signal, redirect: 'manual' }),
+      () => fetch(keyUrl(base, key), { headers: rangeHeader(firstBytes), signal, redirect: 'manual' }),
       signal,
     );
-    if (response.status === 404 || response.status === 403 || response.status === 410) {
-      await response.body?.cancel();
-      return undefined;
-    }
-    if (response.status !== 200 && response.status !== 206) {
-      await response.body?.cancel();
-      throw new Error(`origin answered ${response.status} for ${key}`);
-    }
-    return response;
+    return foundOrNot(response, `origin answered ${response.status} for ${key}`);
   };
 }

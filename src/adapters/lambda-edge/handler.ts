@@ -4,7 +4,7 @@
  * and every request ends in one log entry.
  */
 import { isResizerError } from '../../core/errors.js';
-import { headOutcome, type PassthroughReason, resizeOutcome } from '../../core/respond.js';
+import { HEAD_PROBE_BYTES, headOutcome, type PassthroughReason, resizeOutcome } from '../../core/respond.js';
 import type { Timings } from '../../core/transform.js';
 import type { EdgeConfig } from './config.js';
 import type { Origin } from './origin.js';
@@ -33,9 +33,6 @@ export interface HandlerOptions {
   origin: Origin;
   log?: ((entry: RequestLog) => void) | undefined;
 }
-
-/** Bytes read for a HEAD: enough for the headers of every format we decode (EXIF and ICC included). */
-const HEAD_PROBE_BYTES = 256 * 1024;
 
 /** Room for the headers we add (Content-Type, Cache-Control, Vary, Server-Timing, ...). */
 const ADDED_HEADER_ALLOWANCE = 512;

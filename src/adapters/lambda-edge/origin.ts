@@ -59,17 +59,27 @@ function tooLarge(bytes: number, maxBytes: number): ResizerError {
 export const httpOrigin: Origin = async ({ http, maxBytes, firstBytes, signal }) => {
   if (!http) return undefined;
   const headers = { ...http.headers, ...rangeHeader(firstBytes) };
-  const response = await withOneRetry(() => fetch(http.url, { headers, signal, redirect: 'error' }), signal);
-  if (response.status === 404 || response.status === 403 || response.status === 410) {
-    await response.body?.cancel();
-    return undefined;
-  }
-  if (response.status !== 200 && response.status !== 206) {
-    await response.body?.cancel();
-    throw new Error(`origin answered ${response.status} for ${http.url}`);
-  }
-  return readBody(response, maxBytes, firstBytes);
+  const response = await withOneRetry(() => fetch(http.url, { headers, signal, redirect: 'manual' }), signal);
+  const found = await foundOrNot(response, `origin answered ${response.status} for ${http.url}`);
+  return found && readBody(found, maxBytes, firstBytes);
 };
+
+/** Statuses that mean "no such object" (with OAC and only s3:GetObject, S3 answers 403 for it). */
+export function isMissing(status: number): boolean {
+  return status === 404 || status === 403 || status === 410;
+}
+
+/**
+ * An origin's answer sorted once for every origin: the response when it holds the object (200, or
+ * 206 for a ranged read), undefined when there is none, else an error (a redirect is not followed:
+ * it could leave the origin). The body of anything not returned is released.
+ */
+export async function foundOrNot(response: Response, failure: string): Promise<Response | undefined> {
+  if (response.status === 200 || response.status === 206) return response;
+  await response.body?.cancel();
+  if (isMissing(response.status)) return undefined;
+  throw new Error(failure);
+}
 
 /** `Range` for the first bytes of an object, when only those are wanted. */
 export function rangeHeader(firstBytes: number | undefined): Record<string, string> {

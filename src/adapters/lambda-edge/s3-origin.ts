@@ -9,7 +9,7 @@
 import { AwsClient } from 'aws4fetch';
 import { ResizerError } from '../../core/errors.js';
 import { keyUrl } from '../../core/keys.js';
-import { type Origin, rangeHeader, readBody, withOneRetry } from './origin.js';
+import { foundOrNot, type Origin, rangeHeader, readBody, withOneRetry } from './origin.js';
 
 export interface S3Credentials {
   accessKeyId: string;
@@ -41,15 +41,8 @@ export function s3Origin(options: S3OriginOptions): Origin {
     });
     const headers = rangeHeader(firstBytes);
     const response = await withOneRetry(() => client.fetch(url, { method: 'GET', headers, signal }), signal);
-    if (response.status === 404 || response.status === 403) {
-      await response.body?.cancel();
-      return undefined;
-    }
-    if (response.status !== 200 && response.status !== 206) {
-      await response.body?.cancel();
-      throw new Error(`S3 answered ${response.status} for ${key}`);
-    }
-    return readBody(response, maxBytes, firstBytes);
+    const found = await foundOrNot(response, `S3 answered ${response.status} for ${key}`);
+    return found && readBody(found, maxBytes, firstBytes);
   };
 }
 

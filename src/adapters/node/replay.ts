@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { canonicalQueryString, splitQuery } from '../../core/canonical.js';
 import { decideViewer } from '../../core/signing.js';
+import { forbidden, type ViewerResponse } from '../cloudfront-function/forbidden.js';
 import type { EdgeConfig } from '../lambda-edge/config.js';
 import { folderOrigin } from '../lambda-edge/folder-origin.js';
 import { createHandler } from '../lambda-edge/handler.js';
@@ -28,13 +29,7 @@ export interface ReplayOptions {
   note?: (line: string) => void;
 }
 
-export interface ViewerDenial {
-  statusCode: number;
-  statusDescription: string;
-  headers: Record<string, { value: string }>;
-}
-
-export async function replay(options: ReplayOptions): Promise<CloudFrontResponse | ViewerDenial> {
+export async function replay(options: ReplayOptions): Promise<CloudFrontResponse | ViewerResponse> {
   const event = await readJson<OriginResponseEvent>(options.eventFile, 'event');
   const cf = Array.isArray(event?.Records) ? event.Records[0]?.cf : undefined;
   if (!cf?.response || !cf.request) {
@@ -51,11 +46,7 @@ export async function replay(options: ReplayOptions): Promise<CloudFrontResponse
     options.secret,
   );
   if (decision.kind === 'forbidden') {
-    return {
-      statusCode: 403,
-      statusDescription: 'Forbidden',
-      headers: { 'x-resizer-denied': { value: decision.message } },
-    };
+    return forbidden(decision.message);
   }
   const query = decision.kind === 'transform' ? canonicalQueryString(decision.options) : '';
   if (decision.kind === 'original' && decision.reason !== 'no-parameters') {
