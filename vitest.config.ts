@@ -23,6 +23,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     // Codec packages go through the plugin above instead of Node's loader.
-    server: { deps: { inline: [/@jsquash/, /@cwasm/] } },
+    server: { deps: { inline: [/@jsquash/] } },
   },
 });

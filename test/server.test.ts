@@ -95,9 +95,13 @@ const ROWS: [string, Row][] = [
   ['bad quality', { url: '/photo.jpg?width=100&quality=0', passthrough: 'invalid-parameter' }],
   ['bad format', { url: '/photo.jpg?width=100&format=bmp', passthrough: 'invalid-parameter' }],
   ['svg', { url: '/vector.svg?width=5', passthrough: 'unsupported-input' }],
-  ['gif', { url: '/anim.gif?width=30', passthrough: 'unsupported-input' }],
+  ['animated gif', { url: '/anim.gif?width=30', passthrough: 'unsupported-input' }],
+  ['static gif: PNG out', { url: '/still.gif?width=30', resized: { width: 30, height: 20, format: 'png' } }],
   ['corrupt', { url: '/corrupt.jpg?width=30', passthrough: 'corrupt-input' }],
-  ['cmyk jpeg', { url: '/cmyk.jpg?width=30', passthrough: 'unsupported-input' }],
+  [
+    'cmyk jpeg: sRGB JPEG out',
+    { url: '/cmyk.jpg?width=30', resized: { width: 30, height: 20, format: 'jpeg' } },
+  ],
   ['pixel bomb header', { url: '/bomb.png?width=30', passthrough: 'too-many-pixels' }],
   [
     'format=auto, Chrome',

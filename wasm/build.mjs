@@ -1,17 +1,21 @@
 #!/usr/bin/env node
-// Builds our WebAssembly kernels from their C sources with Debian's clang and wasm-ld (no libc).
+// Builds our WebAssembly with Debian's clang-14 and wasm-ld-14:
+//  - kernels: our own C, no libc (resize, JPEG encode);
+//  - codecs: Debian's patched sources (wasm/debian/sources.json) against wasi-libc, with our own glue.
 //   node wasm/build.mjs           rebuild wasm/build/*.wasm (commit the result)
 //   node wasm/build.mjs --check   rebuild into a temporary folder and fail if it differs from the
 //                                 committed build (CI runs this through the test suite)
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { SOURCES, sourceTree } from './debian.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const KERNELS = ['resize', 'jpeg-encode'];
-const FLAGS = [
+const KERNEL_FLAGS = [
   '--target=wasm32',
   '-O3',
   '-msimd128',
@@ -22,12 +26,193 @@ const FLAGS = [
   '-Wextra',
   '-Werror',
 ];
-const LINK = ['-Wl,--no-entry', '-Wl,--strip-all'];
+const KERNEL_LINK = ['-Wl,--no-entry', '-Wl,--strip-all'];
+
+const CODEC_FLAGS = [
+  '--target=wasm32-wasi',
+  '-O3',
+  '-msimd128',
+  '-mbulk-memory',
+  '-mnontrapping-fptoint',
+  '-ftls-model=local-exec', // errno is thread-local in wasi-libc; one thread here
+  '-DNDEBUG',
+];
+const CODEC_LINK = [
+  '-mexec-model=reactor',
+  '-Wl,--strip-all',
+  '-Wl,--gc-sections',
+  '-Wl,-z,stack-size=262144',
+];
+
+/**
+ * Each codec: the Debian package it is built from, the library's C files (relative to its tree),
+ * extra include folders (ours, relative to wasm/), and our glue.
+ */
+export const CODECS = {
+  'jpeg-decode': {
+    packages: ['libjpeg-turbo'],
+    files: {
+      'libjpeg-turbo': [
+        'jaricom',
+        'jcomapi',
+        'jdapimin',
+        'jdapistd',
+        'jdarith',
+        'jdatasrc',
+        'jdcoefct',
+        'jdcolor',
+        'jddctmgr',
+        'jdhuff',
+        'jdicc',
+        'jdinput',
+        'jdmainct',
+        'jdmarker',
+        'jdmaster',
+        'jdmerge',
+        'jdphuff',
+        'jdpostct',
+        'jdsample',
+        'jerror',
+        'jidctflt',
+        'jidctfst',
+        'jidctint',
+        'jidctred',
+        'jmemmgr',
+        'jmemnobs',
+        'jquant1',
+        'jquant2',
+        'jsimd_none',
+        'jutils',
+      ],
+    },
+    // What libjpeg-turbo's CMake writes for this configuration: 8-bit samples, arithmetic decoding,
+    // memory source, no SIMD assembly (there is none for wasm32; clang vectorises with -msimd128).
+    configure: {
+      'libjpeg-turbo': {
+        templates: {
+          'jconfig.h': 'jconfig.h.in',
+          'jconfigint.h': 'jconfigint.h.in',
+          'jversion.h': 'jversion.h.in',
+        },
+        values: {
+          JPEG_LIB_VERSION: '62',
+          VERSION: '2.1.5',
+          LIBJPEG_TURBO_VERSION_NUMBER: '2001005',
+          BITS_IN_JSAMPLE: '8',
+          D_ARITH_CODING_SUPPORTED: '1',
+          MEM_SRCDST_SUPPORTED: '1',
+          BUILD: 'debian',
+          INLINE: '__inline__ __attribute__((always_inline))',
+          THREAD_LOCAL: '',
+          CMAKE_PROJECT_NAME: 'libjpeg-turbo',
+          SIZE_T: '4',
+          HAVE_BUILTIN_CTZL: '1',
+          COPYRIGHT_YEAR: '1991-2023',
+        },
+      },
+    },
+    glue: 'jpeg-decode.c',
+  },
+  colour: {
+    packages: ['lcms2'],
+    files: {
+      lcms2: [
+        'cmsalpha',
+        'cmscam02',
+        'cmscgats',
+        'cmscnvrt',
+        'cmserr',
+        'cmsgamma',
+        'cmsgmt',
+        'cmshalf',
+        'cmsintrp',
+        'cmsio0',
+        'cmsio1',
+        'cmslut',
+        'cmsmd5',
+        'cmsmtrx',
+        'cmsnamed',
+        'cmsopt',
+        'cmspack',
+        'cmspcs',
+        'cmsplugin',
+        'cmsps2',
+        'cmssamp',
+        'cmssm',
+        'cmstypes',
+        'cmsvirt',
+        'cmswtpnt',
+        'cmsxform',
+      ].map((file) => `src/${file}`),
+    },
+    include: [],
+    subdirs: { lcms2: ['include'] },
+    defines: ['-DCMS_NO_PTHREADS', '-DCMS_NO_REGISTER_KEYWORD'],
+    // libvips's profiles, as sharp embeds them, as C headers: sRGB (the output of every conversion)
+    // and CMYK (for CMYK JPEGs without a profile, resampled by wasm/tools/cmyk-profile.c).
+    generate: (toolchain, dir, trees) => generateProfiles(toolchain, dir, trees.lcms2),
+    glue: 'colour.c',
+  },
+  png: {
+    packages: ['libpng1.6', 'zlib'],
+    files: {
+      'libpng1.6': [
+        'png',
+        'pngerror',
+        'pngget',
+        'pngmem',
+        'pngread',
+        'pngrio',
+        'pngrtran',
+        'pngrutil',
+        'pngset',
+        'pngtrans',
+        'pngwio',
+        'pngwrite',
+        'pngwtran',
+        'pngwutil',
+      ],
+      zlib: ['adler32', 'crc32', 'deflate', 'inffast', 'inflate', 'inftrees', 'trees', 'zutil'],
+    },
+    // libpng's prebuilt configuration (the full library, no stdio), as its CMake build copies it.
+    configure: {
+      'libpng1.6': {
+        templates: { 'pnglibconf.h': 'scripts/pnglibconf.h.prebuilt' },
+        values: {},
+        // No setjmp in WebAssembly (errors throw through the host instead), no files.
+        drop: [
+          'PNG_SETJMP_SUPPORTED',
+          'PNG_SIMPLIFIED_READ_SUPPORTED',
+          'PNG_SIMPLIFIED_WRITE_SUPPORTED',
+          'PNG_SIMPLIFIED_READ_AFIRST_SUPPORTED',
+          'PNG_SIMPLIFIED_READ_BGR_SUPPORTED',
+          'PNG_SIMPLIFIED_WRITE_AFIRST_SUPPORTED',
+          'PNG_SIMPLIFIED_WRITE_BGR_SUPPORTED',
+          'PNG_SIMPLIFIED_WRITE_STDIO_SUPPORTED',
+          'PNG_STDIO_SUPPORTED',
+          'PNG_CONSOLE_IO_SUPPORTED',
+        ],
+      },
+    },
+    defines: ['-DPNG_NO_STDIO', '-DZ_SOLO', '-DPNG_ARM_NEON_OPT=0'],
+    glue: 'png.c',
+  },
+  'gif-decode': {
+    packages: ['giflib'],
+    files: { giflib: ['dgif_lib', 'gif_err', 'gif_hash', 'gifalloc', 'openbsd-reallocarray'] },
+    glue: 'gif-decode.c',
+  },
+};
 
 export function findToolchain() {
   const clang = ['clang-14', 'clang'].find((name) => which(name));
   const linker = ['/usr/bin/wasm-ld-14', '/usr/bin/wasm-ld'].find((file) => existsSync(file));
   return clang && linker ? { clang, linker } : undefined;
+}
+
+/** The codecs need wasi-libc and compiler-rt for wasm32 as well (Debian: wasi-libc, libclang-rt-14-dev-wasm32). */
+export function hasWasiSysroot() {
+  return existsSync('/usr/lib/wasm32-wasi/libc.a') && existsSync('/usr/include/wasm32-wasi/stdio.h');
 }
 
 function which(name) {
@@ -39,25 +224,258 @@ function which(name) {
   }
 }
 
-export function build(outDir) {
+function toolchainOrThrow() {
   const toolchain = findToolchain();
   if (!toolchain) throw new Error('clang and wasm-ld are needed: apt-get install clang-14 lld-14');
-  for (const name of KERNELS) {
-    const out = path.join(outDir, `${name}.wasm`);
-    execFileSync(
-      toolchain.clang,
-      [...FLAGS, `-fuse-ld=${toolchain.linker}`, ...LINK, '-o', out, path.join(here, `${name}.c`)],
-      {
-        stdio: 'inherit',
-      },
-    );
+  return toolchain;
+}
+
+function buildKernel(toolchain, name, outDir) {
+  const out = path.join(outDir, `${name}.wasm`);
+  return promisify(execFile)(toolchain.clang, [
+    ...KERNEL_FLAGS,
+    `-fuse-ld=${toolchain.linker}`,
+    ...KERNEL_LINK,
+    '-o',
+    out,
+    path.join(here, `${name}.c`),
+  ]).then(() => out);
+}
+
+/**
+ * Writes a library's configuration headers from its CMake templates into a fresh folder, as
+ * `configure_file` would: `@NAME@` takes its value, `#cmakedefine NAME ...` is kept when NAME is set;
+ * `#define NAME` lines listed in `drop` are turned off.
+ */
+export function configureHeaders(tree, { templates, values, drop = [] }) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-config-'));
+  for (const [header, template] of Object.entries(templates)) {
+    const text = readFileSync(path.join(tree, template), 'utf8')
+      .replace(/^#cmakedefine (\w+)(.*)$/gm, (_, key, rest) =>
+        values[key] === undefined ? `/* #undef ${key} */` : `#define ${key}${rest}`,
+      )
+      .replace(/@(\w+)@/g, (_, key) => {
+        if (values[key] === undefined) throw new Error(`${template}: no value for @${key}@`);
+        return values[key];
+      })
+      .replace(/^#define (\w+)\s*$/gm, (line, key) => (drop.includes(key) ? `/* #undef ${key} */` : line));
+    writeFileSync(path.join(dir, header), text);
   }
-  return KERNELS.map((name) => path.join(outDir, `${name}.wasm`));
+  return dir;
+}
+
+/** Grid points per CMYK axis of the default CMYK profile: 9 keeps it to 40 KB (see wasm/README.md). */
+const CMYK_GRID = 9;
+
+/** One of libvips's built-in profiles ('srgb', 'p3', 'cmyk'), as sharp embeds it in a JPEG. */
+async function libvipsProfile(name) {
+  const { default: sharp } = await import('sharp');
+  let image = sharp({ create: { width: 1, height: 1, channels: 3, background: '#fff' } });
+  if (name === 'cmyk') image = image.toColourspace('cmyk');
+  const { icc } = await sharp(await image.withIccProfile(name).jpeg().toBuffer()).metadata();
+  if (!icc) throw new Error(`sharp did not embed its ${name} profile`);
+  return icc;
+}
+
+/** Bytes as a C array `name` with `name_length`. */
+function cArray(name, bytes) {
+  const rows = [];
+  for (let i = 0; i < bytes.length; i += 24) rows.push(`  ${[...bytes.subarray(i, i + 24)].join(',')},`);
+  return `static const unsigned char ${name}[] = {\n${rows.join('\n')}\n};\nstatic const unsigned int ${name}_length = ${bytes.length};\n`;
+}
+
+/** An uncompressed CMYK TIFF (one strip, no profile), the simplest CMYK input sharp reads exactly. */
+export function cmykTiff(width, height, pixels) {
+  const tags = [
+    [256, 3, 1, width],
+    [257, 3, 1, height],
+    [258, 3, 4, 0], // BitsPerSample 8,8,8,8: stored after the directory
+    [259, 3, 1, 1], // no compression
+    [262, 3, 1, 5], // separated (CMYK)
+    [273, 4, 1, 0], // StripOffsets: set below
+    [277, 3, 1, 4],
+    [278, 3, 1, height],
+    [279, 4, 1, pixels.length],
+    [284, 3, 1, 1],
+  ];
+  const directory = 8;
+  const bits = directory + 2 + tags.length * 12 + 4;
+  const data = bits + 8;
+  tags[2][3] = bits;
+  tags[5][3] = data;
+  const out = new Uint8Array(data + pixels.length);
+  const view = new DataView(out.buffer);
+  out.set([0x49, 0x49, 42, 0]);
+  view.setUint32(4, directory, true);
+  view.setUint16(directory, tags.length, true);
+  tags.forEach(([tag, type, count, value], i) => {
+    const at = directory + 2 + i * 12;
+    view.setUint16(at, tag, true);
+    view.setUint16(at + 2, type, true);
+    view.setUint32(at + 4, count, true);
+    if (type === 3 && count === 1) view.setUint16(at + 8, value, true);
+    else view.setUint32(at + 8, value, true);
+  });
+  for (let i = 0; i < 4; i++) view.setUint16(bits + i * 2, 8, true);
+  out.set(pixels, data);
+  return out;
+}
+
+/**
+ * Headers of the colour module's profiles: libvips's sRGB (Clinton Ingram's compact sRGB, CC0), the
+ * output of every conversion; and a CMYK table made from sharp's own conversion of a CMYK grid
+ * (through libvips's "Chemical proof"), by a native build of the same LittleCMS.
+ */
+async function generateProfiles(toolchain, dir, lcms) {
+  const { default: sharp } = await import('sharp');
+  const srgb = await libvipsProfile('srgb');
+  const libvipsCmyk = await libvipsProfile('cmyk');
+  writeFileSync(path.join(dir, 'srgb-profile.h'), cArray('srgb_profile', srgb));
+  writeFileSync(path.join(dir, 'srgb.icc'), srgb);
+
+  const n = CMYK_GRID;
+  const cmyk = new Uint8Array(n ** 4 * 4);
+  for (let i = 0; i < n ** 4; i++) {
+    for (let axis = 0, rest = i; axis < 4; axis++, rest = Math.floor(rest / n))
+      cmyk[i * 4 + 3 - axis] = Math.round(((rest % n) * 255) / (n - 1));
+  }
+  const rgb = await sharp(cmykTiff(n * n, n * n, cmyk))
+    .removeAlpha()
+    .raw()
+    .toBuffer();
+  if (rgb.length !== n ** 4 * 3) throw new Error('sharp did not convert the CMYK grid to sRGB');
+  writeFileSync(path.join(dir, 'grid.rgb'), rgb);
+
+  const tool = path.join(dir, 'cmyk-profile');
+  await promisify(execFile)(toolchain.clang, [
+    '-O2',
+    '-w',
+    `-I${path.join(lcms, 'include')}`,
+    '-DCMS_NO_PTHREADS',
+    '-o',
+    tool,
+    path.join(here, 'tools', 'cmyk-profile.c'),
+    ...readdirSync(path.join(lcms, 'src'))
+      .filter((file) => file.endsWith('.c'))
+      .sort()
+      .map((file) => path.join(lcms, 'src', file)),
+    '-lm',
+  ]);
+  const profile = path.join(dir, 'default-cmyk.icc');
+  await promisify(execFile)(tool, [
+    path.join(dir, 'grid.rgb'),
+    String(n),
+    path.join(dir, 'srgb.icc'),
+    profile,
+  ]);
+  // The full profile itself, embedded in a file, is recognised by length and FNV-1a hash and takes the
+  // table too: LittleCMS 2.14 evaluates its perceptual tables a little differently from the one in
+  // sharp (mean ΔE76 3.4 on saturated images).
+  let hash = 0x811c9dc5;
+  for (const byte of libvipsCmyk) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  writeFileSync(
+    path.join(dir, 'default-cmyk.h'),
+    `${cArray('default_cmyk', readFileSync(profile))}#define LIBVIPS_CMYK_LENGTH ${libvipsCmyk.length}u\n#define LIBVIPS_CMYK_FNV1A 0x${hash.toString(16)}u\n`,
+  );
+}
+
+async function includeFlags(codec, toolchain) {
+  const trees = Object.fromEntries(codec.packages.map((pkg) => [pkg, sourceTree(pkg)]));
+  const configured = Object.entries(codec.configure ?? {}).map(([pkg, spec]) =>
+    configureHeaders(trees[pkg], spec),
+  );
+  if (codec.generate) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-generated-'));
+    await codec.generate(toolchain, dir, trees);
+    configured.push(dir);
+  }
+  return {
+    trees,
+    includes: [
+      ...configured.map((dir) => `-I${dir}`),
+      ...(codec.include ?? []).map((dir) => `-I${path.join(here, dir)}`),
+      ...Object.values(trees).map((tree) => `-I${tree}`),
+      ...Object.entries(codec.subdirs ?? {}).flatMap(([pkg, dirs]) =>
+        dirs.map((dir) => `-I${path.join(trees[pkg], dir)}`),
+      ),
+      ...(codec.defines ?? []),
+    ],
+  };
+}
+
+async function buildCodec(toolchain, name, outDir) {
+  const codec = CODECS[name];
+  const { trees, includes } = await includeFlags(codec, toolchain);
+  await lintGlue(toolchain, codec, includes);
+  const sources = Object.entries(codec.files).flatMap(([pkg, files]) =>
+    files.map((file) => path.join(trees[pkg], `${file}.c`)),
+  );
+  // Paths never reach the binary (no assertions, stripped), but map them anyway for reproducibility.
+  const prefixMaps = Object.entries(trees).map(([pkg, tree]) => `-ffile-prefix-map=${tree}=${pkg}`);
+  const out = path.join(outDir, `${name}.wasm`);
+  return promisify(execFile)(
+    toolchain.clang,
+    [
+      ...CODEC_FLAGS,
+      ...prefixMaps,
+      `-ffile-prefix-map=${here}=wasm`,
+      ...includes,
+      `-fuse-ld=${toolchain.linker}`,
+      ...CODEC_LINK,
+      '-w', // the libraries' own warnings are Debian's business; our glue is checked below
+      '-o',
+      out,
+      ...sources,
+      path.join(here, codec.glue),
+    ],
+    { maxBuffer: 16 * 1024 * 1024 },
+  ).then(() => out);
+}
+
+/** Checks our glue alone with every warning on, so `-w` above only silences the libraries. */
+function lintGlue(toolchain, codec, includes) {
+  return promisify(execFile)(toolchain.clang, [
+    ...CODEC_FLAGS,
+    ...includes,
+    '-Wall',
+    '-Wextra',
+    '-Werror',
+    '-fsyntax-only',
+    path.join(here, codec.glue),
+  ]);
+}
+
+/** Builds everything (or the named modules) into outDir, two compilers at a time. */
+export async function build(outDir, names = [...KERNELS, ...Object.keys(CODECS)]) {
+  const toolchain = toolchainOrThrow();
+  const jobs = names.map((name) =>
+    KERNELS.includes(name)
+      ? () => buildKernel(toolchain, name, outDir)
+      : () => buildCodec(toolchain, name, outDir),
+  );
+  const outputs = [];
+  const run = async () => {
+    for (let job = jobs.shift(); job; job = jobs.shift()) outputs.push(await job());
+  };
+  await Promise.all([run(), run()]);
+  return names.map((name) => path.join(outDir, `${name}.wasm`));
+}
+
+/** Debian source versions of the codecs, as `npx edge-resizer --version` and the README list them. */
+export function codecVersions() {
+  return Object.fromEntries(
+    [...new Set(Object.values(CODECS).flatMap((codec) => codec.packages))].map((pkg) => [
+      pkg,
+      SOURCES[pkg].version,
+    ]),
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const names = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+  const selected = names.length ? names : undefined;
   if (process.argv.includes('--check')) {
-    const fresh = build(mkdtempSync(path.join(tmpdir(), 'edge-resizer-wasm-')));
+    const fresh = await build(mkdtempSync(path.join(tmpdir(), 'edge-resizer-wasm-')), selected);
     const stale = fresh.filter(
       (file) => !readFileSync(file).equals(readFileSync(path.join(here, 'build', path.basename(file)))),
     );
@@ -67,9 +485,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       );
       process.exit(1);
     }
-    console.log(`wasm: ${fresh.length} kernel(s) match their sources`);
+    console.log(`wasm: ${fresh.length} module(s) match their sources`);
   } else {
-    for (const file of build(path.join(here, 'build')))
-      console.log(`${file}: ${readFileSync(file).length} bytes`);
+    for (const file of await build(path.join(here, 'build'), selected))
+      console.log(`${path.relative(process.cwd(), file)}: ${readFileSync(file).length} bytes`);
   }
 }

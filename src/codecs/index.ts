@@ -3,21 +3,25 @@
  * is instantiated until a request needs it.
  */
 import type { InputFormat, OutputFormat } from '../core/options.js';
+import { colourSlot } from './colour.js';
+import { gifDecoder, gifDecoderSlot } from './gif.js';
 import { jpegEncoder, jpegEncoderSlot } from './jpeg.js';
-import { jpegTurboDecoder, jpegTurboSlot } from './jpeg-turbo.js';
+import { jpegDecoder, jpegDecoderSlot } from './jpeg-decode.js';
 import { pngDecoder, pngEncoder, pngSlot } from './png.js';
 import { resizeSlot } from './resize.js';
 import type { Decoder, Encoder } from './types.js';
 import type { WasmSource } from './wasm-slot.js';
 import { webpDecoder, webpDecoderSlot, webpEncoder, webpEncoderSlot } from './webp.js';
 
+export { toSrgb } from './colour.js';
 export { resize } from './resize.js';
-export type { DecodeOptions, Decoder, EncodeOptions, Encoder, RawImage } from './types.js';
+export type { DecodedImage, DecodeOptions, Decoder, EncodeOptions, Encoder, RawImage } from './types.js';
 
 const DECODERS: Partial<Record<InputFormat, Decoder>> = {
-  jpeg: jpegTurboDecoder,
+  jpeg: jpegDecoder,
   png: pngDecoder,
   webp: webpDecoder,
+  gif: gifDecoder,
 };
 const ENCODERS: Partial<Record<OutputFormat, Encoder>> = {
   jpeg: jpegEncoder,
@@ -34,12 +38,14 @@ export function encoderFor(format: OutputFormat): Encoder | undefined {
 }
 
 const SLOTS: Record<string, { init(source: WasmSource): Promise<void> }> = {
-  'jpeg-decoder': jpegTurboSlot,
+  'jpeg-decoder': jpegDecoderSlot,
   'jpeg-encoder': jpegEncoderSlot,
   png: pngSlot,
   'webp-decoder': webpDecoderSlot,
   'webp-encoder': webpEncoderSlot,
   resize: resizeSlot,
+  colour: colourSlot,
+  'gif-decoder': gifDecoderSlot,
 };
 
 export type WasmModuleName =
@@ -48,7 +54,9 @@ export type WasmModuleName =
   | 'png'
   | 'webp-decoder'
   | 'webp-encoder'
-  | 'resize';
+  | 'resize'
+  | 'colour'
+  | 'gif-decoder';
 
 /**
  * Hands over WebAssembly for one module: a `WebAssembly.Module` compiled by the host (Workers,

@@ -1,7 +1,7 @@
 /**
  * JPEG encoding through our own baseline encoder (wasm/jpeg-encode.c, 14 KB): libjpeg's quality
  * scale on the standard tables, 4:2:0 chroma as sharp by default, Huffman tables optimised per image,
- * so bytes and quality track sharp's output. Decoding is libjpeg-turbo's: jpeg-turbo.ts.
+ * so bytes and quality track sharp's output. Decoding is libjpeg-turbo's: jpeg-decode.ts.
  */
 import wasm from '../../wasm/build/jpeg-encode.wasm';
 import type { Encoder } from './types.js';

@@ -1,108 +1,74 @@
 /**
- * PNG through squoosh's Rust codec (from @jsquash/png), with our own glue: the generated glue keeps
- * its instance in module state and constructs a global ImageData, and we want neither.
+ * PNG through Debian's libpng and zlib, built by wasm/build.mjs and driven by our glue (wasm/png.c).
+ * Decoding gives RGBA8 and the iCCP profile; encoding writes the smallest colour type that holds the
+ * image exactly (grey, RGB, palette, with alpha only when some pixel is not opaque).
  */
-import wasm from '@jsquash/png/codec/pkg/squoosh_png_bg.wasm';
-import type { RawImage } from '../core/pixels.js';
-import type { Decoder, Encoder } from './types.js';
-import { WasmSlot } from './wasm-slot.js';
+import wasm from '../../wasm/build/png.wasm';
+import type { DecodedImage, Decoder, Encoder } from './types.js';
+import { type WasiCodec, wasiCodecSlot } from './wasi.js';
+import type { WasmSlot } from './wasm-slot.js';
 
-interface PngExports {
-  memory: WebAssembly.Memory;
-  decode(ptr: number, len: number): number;
-  encode(retptr: number, ptr: number, len: number, width: number, height: number, bitDepth: number): void;
-  __wbindgen_add_to_stack_pointer(delta: number): number;
-  __wbindgen_malloc(size: number, align: number): number;
-  __wbindgen_free(ptr: number, size: number, align: number): void;
+interface LibPng extends WasiCodec {
+  png_alloc(size: number): number;
+  png_release(pointer: number): void;
+  png_decode(input: number, size: number): number;
+  png_decoded_release(result: number): void;
+  png_encode(rgba: number, width: number, height: number, level: number): number;
+  png_encoded_release(result: number): void;
 }
 
-interface PngApi {
-  exports: PngExports;
-  /** Objects the module handed to JS by index (wasm-bindgen's heap), here only decoded images. */
-  objects: Map<number, unknown>;
-}
+export const pngSlot: WasmSlot<LibPng> = wasiCodecSlot<LibPng>('png', wasm);
 
-export const pngSlot = new WasmSlot(
-  'png',
-  wasm,
-  async (module): Promise<PngApi> => {
-    const objects = new Map<number, unknown>();
-    let next = 132; // wasm-bindgen reserves the lower indices for constants
-    let exports: PngExports | undefined;
-    const memory = () => new Uint8Array((exports as PngExports).memory.buffer);
-    const keep = (value: unknown) => {
-      objects.set(next, value);
-      return next++;
-    };
-    const unsupported = () => {
-      throw new Error('16-bit PNG glue is not wired');
-    };
-    const imports = {
-      wbg: {
-        __wbindgen_memory: unsupported,
-        __wbg_buffer_a448f833075b71ba: unsupported,
-        __wbg_newwithbyteoffsetandlength_099217381c451830: unsupported,
-        __wbindgen_object_drop_ref: (index: number) => objects.delete(index),
-        __wbg_newwithownedu8clampedarrayandsh_91db5987993a08fb: (
-          ptr: number,
-          len: number,
-          w: number,
-          h: number,
-        ) => {
-          const data = memory().slice(ptr, ptr + len);
-          exports?.__wbindgen_free(ptr, len, 1);
-          return keep({ data, width: w >>> 0, height: h >>> 0 } satisfies RawImage);
-        },
-        __wbindgen_throw: (ptr: number, len: number) => {
-          throw new Error(new TextDecoder().decode(memory().subarray(ptr, ptr + len)));
-        },
-      },
-    };
-    const instance = await WebAssembly.instantiate(module, imports);
-    exports = instance.exports as unknown as PngExports;
-    return { exports, objects };
-  },
-  { memory: (api) => api.exports.memory },
-);
+/** zlib's level, as sharp's default `compressionLevel`. */
+const LEVEL = 6;
 
-function passBytes(api: PngExports, bytes: Uint8Array): number {
-  const ptr = api.__wbindgen_malloc(bytes.length, 1);
-  new Uint8Array(api.memory.buffer).set(bytes, ptr);
-  return ptr;
+function copyIn(png: LibPng, bytes: Uint8Array): number {
+  const pointer = png.png_alloc(bytes.length);
+  if (!pointer) throw new Error('out of memory');
+  new Uint8Array(png.memory.buffer).set(bytes, pointer);
+  return pointer;
 }
 
 export const pngDecoder: Decoder = {
   decode: (bytes) =>
-    pngSlot.use('corrupt-input', ({ exports, objects }) => {
-      const index = exports.decode(passBytes(exports, bytes), bytes.length);
-      const image = objects.get(index) as RawImage | undefined;
-      objects.delete(index);
-      if (!image || image.data.length !== image.width * image.height * 4)
-        throw new Error('PNG decode failed');
-      return image;
+    pngSlot.use('corrupt-input', (png) => {
+      const input = copyIn(png, bytes);
+      let result = 0;
+      try {
+        result = png.png_decode(input, bytes.length);
+        const [width = 0, height = 0, , data = 0, icc = 0, iccLength = 0] = new Uint32Array(
+          png.memory.buffer,
+          result,
+          6,
+        );
+        const heap = new Uint8Array(png.memory.buffer);
+        const image: DecodedImage = {
+          data: heap.slice(data, data + width * height * 4),
+          width,
+          height,
+          ...(icc && iccLength ? { icc: heap.slice(icc, icc + iccLength) } : {}),
+        };
+        return image;
+      } finally {
+        if (result) png.png_decoded_release(result);
+        png.png_release(input);
+      }
     }),
 };
 
 export const pngEncoder: Encoder = {
   prepare: () => pngSlot.get(),
   encode: (image) =>
-    pngSlot.use('codec-failure', ({ exports }) => {
-      const retptr = exports.__wbindgen_add_to_stack_pointer(-16);
+    pngSlot.use('codec-failure', (png) => {
+      const input = copyIn(png, image.data);
+      let result = 0;
       try {
-        exports.encode(
-          retptr,
-          passBytes(exports, image.data),
-          image.data.length,
-          image.width,
-          image.height,
-          8,
-        );
-        const [ptr = 0, len = 0] = new Int32Array(exports.memory.buffer, retptr, 2);
-        const out = new Uint8Array(exports.memory.buffer, ptr, len).slice();
-        exports.__wbindgen_free(ptr, len, 1);
-        return out;
+        result = png.png_encode(input, image.width, image.height, LEVEL);
+        const [data = 0, size = 0] = new Uint32Array(png.memory.buffer, result, 2);
+        return new Uint8Array(png.memory.buffer, data, size).slice();
       } finally {
-        exports.__wbindgen_add_to_stack_pointer(16);
+        if (result) png.png_encoded_release(result);
+        png.png_release(input);
       }
     }),
 };

@@ -2,6 +2,15 @@ import type { RawImage } from '../core/pixels.js';
 
 export type { RawImage };
 
+/**
+ * A decoder's output: RGBA, or CMYK (4 bytes per pixel, 0 = no ink) for CMYK and YCCK JPEGs, with
+ * the embedded ICC profile when there is one. The colour engine turns it into sRGB RGBA.
+ */
+export interface DecodedImage extends RawImage {
+  space?: 'cmyk';
+  icc?: Uint8Array;
+}
+
 export interface EncodeOptions {
   /** 1-100; ignored by lossless encoders. */
   quality: number;
@@ -21,7 +30,7 @@ export interface DecodeOptions {
 }
 
 export interface Decoder {
-  decode(bytes: Uint8Array, options?: DecodeOptions): Promise<RawImage>;
+  decode(bytes: Uint8Array, options?: DecodeOptions): Promise<DecodedImage>;
   /** Whether `shrink` is honoured. */
   readonly shrinksOnLoad?: boolean;
 }

@@ -30,8 +30,29 @@ export const webpEncoderSlot = emscriptenSlot<LibWebpEncoder>(
   encoderFactory as never,
 );
 
+/**
+ * The ICC profile of an extended WebP (the VP8X header says it has one, in an ICCP chunk), or
+ * undefined. Chunks are walked with their sizes checked against the file.
+ */
+export function webpIccProfile(bytes: Uint8Array): Uint8Array | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const id = (at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
+  if (bytes.length < 30 || id(12) !== 'VP8X' || ((bytes[20] as number) & 0x20) === 0) return undefined;
+  for (let at = 12; at + 8 <= bytes.length; ) {
+    const size = view.getUint32(at + 4, true);
+    if (at + 8 + size > bytes.length) return undefined;
+    if (id(at) === 'ICCP') return bytes.slice(at + 8, at + 8 + size);
+    at += 8 + size + (size & 1);
+  }
+  return undefined;
+}
+
 export const webpDecoder: Decoder = {
-  decode: (bytes) => webpDecoderSlot.use('corrupt-input', (api) => toRawImage(api.decode(bytes), 'WebP')),
+  decode: async (bytes) => {
+    const image = await webpDecoderSlot.use('corrupt-input', (api) => toRawImage(api.decode(bytes), 'WebP'));
+    const icc = webpIccProfile(bytes);
+    return icc ? { ...image, icc } : image;
+  },
 };
 
 export const webpEncoder: Encoder = {

@@ -32,8 +32,9 @@ export function chooseFormat(
   return { format: negotiatedFormat(accept, enabled) ?? fallbackFormat(input), negotiated: true };
 }
 
-/** The input's own format when we can write it, else JPEG. */
+/** The input's own format when we can write it; PNG for GIF (lossless, keeps transparency), else JPEG. */
 function fallbackFormat(input: InputFormat): OutputFormat {
+  if (input === 'gif') return 'png';
   return input === 'png' || input === 'webp' ? input : 'jpeg';
 }
 

@@ -53,7 +53,7 @@ export function probe(bytes: Uint8Array): ImageInfo {
     case 'webp':
       return probeWebp(bytes);
     case 'gif':
-      return { format, width: u16le(bytes, 6), height: u16le(bytes, 8), orientation: 1 };
+      return probeGif(bytes);
     case 'avif':
     case 'svg':
       return { format, width: 0, height: 0, orientation: 1 };
@@ -201,6 +201,43 @@ function probeWebp(bytes: Uint8Array): ImageInfo {
     });
   }
   throw corrupt('webp chunk');
+}
+
+// --- GIF: the logical screen, then a walk over the blocks to count frames and find transparency.
+
+function probeGif(bytes: Uint8Array): ImageInfo {
+  const info = checkSize({ format: 'gif', width: u16le(bytes, 6), height: u16le(bytes, 8), orientation: 1 });
+  const packed = bytes[10] ?? 0;
+  let at = 13 + ((packed & 0x80) !== 0 ? 3 * 2 ** ((packed & 7) + 1) : 0);
+  let frames = 0;
+  let transparent = false;
+  const skipSubBlocks = () => {
+    while (at < bytes.length && bytes[at] !== 0) at += (bytes[at] as number) + 1;
+    at += 1;
+  };
+  while (at < bytes.length) {
+    const block = bytes[at];
+    if (block === 0x3b) break; // trailer
+    if (block === 0x21) {
+      // Graphic control extension: bit 0 of its packed byte says the frame has a transparent index.
+      if (bytes[at + 1] === 0xf9 && ((bytes[at + 3] ?? 0) & 1) === 1) transparent = true;
+      at += 2;
+      skipSubBlocks();
+    } else if (block === 0x2c) {
+      frames++;
+      const left = u16le(bytes, at + 1);
+      const top = u16le(bytes, at + 3);
+      // A frame that leaves part of the screen uncovered leaves it transparent.
+      if (left > 0 || top > 0 || u16le(bytes, at + 5) < info.width || u16le(bytes, at + 7) < info.height)
+        transparent = true;
+      const local = bytes[at + 9] ?? 0;
+      at += 10 + ((local & 0x80) !== 0 ? 3 * 2 ** ((local & 7) + 1) : 0) + 1; // + LZW code size
+      skipSubBlocks();
+    } else {
+      break; // damaged: the decoder will say so
+    }
+  }
+  return { ...info, hasAlpha: transparent, animated: frames > 1 };
 }
 
 // --- SVG: text that opens with an XML declaration, doctype or <svg element.

@@ -3,7 +3,7 @@
  * Orientation is applied after resampling (on the smaller image), so the resample targets the
  * stored (unrotated) sides.
  */
-import { decoderFor, type Encoder, encoderFor, resize } from '../codecs/index.js';
+import { decoderFor, type Encoder, encoderFor, resize, toSrgb } from '../codecs/index.js';
 import { type ConfigOverrides, type ResizerConfig, resolveConfig } from './config.js';
 import { ResizerError } from './errors.js';
 import { type GeometryPlan, planGeometry, type Size, shrunkSize } from './geometry.js';
@@ -54,6 +54,8 @@ export interface TransformResult {
   negotiated: boolean;
   /** Milliseconds per stage. */
   timings: Timings;
+  /** Things worth a line in the log that did not stop the transform (an unusable ICC profile). */
+  notes?: string[];
 }
 
 export const MIME_TYPES: Record<OutputFormat, string> = {
@@ -85,14 +87,11 @@ export function planTransform(bytes: Uint8Array, options: TransformOptions, cont
   }
   const request = normalizeOptions(options, config);
   const info = probe(bytes);
-  if (info.format !== 'jpeg' && info.format !== 'png' && info.format !== 'webp') {
+  if (!decoderFor(info.format)) {
     throw new ResizerError('unsupported-input', `${info.format.toUpperCase()} input is served as it is`);
   }
   if (info.animated)
     throw new ResizerError('unsupported-input', `Animated ${info.format.toUpperCase()} is served as it is`);
-  if (info.format === 'jpeg' && info.components === 4) {
-    throw new ResizerError('unsupported-input', 'CMYK JPEG is served as it is');
-  }
   if (info.width * info.height > limits.maxInputPixels) {
     throw new ResizerError(
       'too-many-pixels',
@@ -156,12 +155,16 @@ export async function transform(
       `Header says ${expected.width}x${expected.height}, pixels are ${decoded.width}x${decoded.height}`,
     );
   }
+  // Colour management (an ICC profile, or CMYK) after shrink-on-load and before resampling, as
+  // libvips does: converting after resampling is cheaper but clips out-of-gamut colours after they
+  // were averaged, which moves saturated edges off sharp's (docs/colour.md). Its time counts as decoding.
+  const { image: srgb, ignored } = await toSrgb(decoded);
   timings.decode = performance.now() - start;
   checkDeadline(context.deadline, 'resizing');
 
   start = performance.now();
-  let image = await resample(decoded, geometry, info.orientation, info.hasAlpha === true);
-  image = orient(image, info.orientation);
+  const resampled = await resample(srgb, geometry, info.orientation, info.hasAlpha === true);
+  let image = orient(resampled, info.orientation);
   if (geometry.crop) image = crop(image, geometry.crop);
   if (geometry.pad)
     image = pad(image, geometry.pad, format === 'jpeg' ? [...config.background, 255] : [0, 0, 0, 0]);
@@ -181,6 +184,7 @@ export async function transform(
     height: image.height,
     negotiated: plan.negotiated,
     timings,
+    ...(ignored ? { notes: [ignored] } : {}),
   };
 }
 
@@ -244,12 +248,15 @@ async function skipHopeless(
   return ladder.slice(-1);
 }
 /**
- * The largest DCT scaling (1/2, 1/4, 1/8) that still leaves at least the target's pixels on both
- * axes, as sharp's default (fastShrinkOnLoad) picks it; the resampler does the rest.
+ * The DCT scaling (1/2, 1/4, 1/8) as sharp picks it (fastShrinkOnLoad): the largest that still leaves
+ * the target's pixels on both axes, halved when the shrink is within one of it (a shrink in [8, 9)
+ * decodes at 1/4), which sharp does to stay clear of libjpeg's rounding; the resampler does the rest.
  */
 export function shrinkOnLoad(stored: Size, target: Size): 1 | 2 | 4 | 8 {
   const factor = Math.min(stored.width / target.width, stored.height / target.height);
-  for (const shrink of [8, 4, 2] as const) if (factor >= shrink) return shrink;
+  for (const shrink of [8, 4, 2] as const) {
+    if (factor >= shrink) return Math.trunc(factor) === shrink ? ((shrink / 2) as 1 | 2 | 4) : shrink;
+  }
   return 1;
 }
 

@@ -96,3 +96,46 @@ export function colourAt(image: Decoded, fx: number, fy: number): [number, numbe
 export async function toBytes(pipeline: Sharp): Promise<Uint8Array> {
   return new Uint8Array(await pipeline.toBuffer());
 }
+
+/** CIE L*a*b* (D65) of 8-bit sRGB. */
+function srgbToLab(r: number, g: number, b: number): [number, number, number] {
+  const linear = (c: number) => {
+    const v = c / 255;
+    return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  const [R, G, B] = [linear(r), linear(g), linear(b)];
+  const x = (0.4124564 * R + 0.3575761 * G + 0.1804375 * B) / 0.95047;
+  const y = 0.2126729 * R + 0.7151522 * G + 0.072175 * B;
+  const z = (0.0193339 * R + 0.119192 * G + 0.9503041 * B) / 1.08883;
+  const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : ((24389 / 27) * t + 16) / 116);
+  return [116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))];
+}
+
+/**
+ * Colour difference of two decoded images of one size, as CIE76 ΔE over their RGB: the mean over all
+ * pixels, and the worst mean over any 3x3 region (a local shift that the mean would hide).
+ */
+export function deltaE(a: Decoded, b: Decoded): { mean: number; worst3x3: number } {
+  if (a.width !== b.width || a.height !== b.height)
+    throw new Error(`size mismatch: ${a.width}x${a.height} vs ${b.width}x${b.height}`);
+  const { width, height } = a;
+  const per = new Float64Array(width * height);
+  let sum = 0;
+  for (let i = 0; i < per.length; i++) {
+    const p = i * 4;
+    const x = srgbToLab(a.data[p] as number, a.data[p + 1] as number, a.data[p + 2] as number);
+    const y = srgbToLab(b.data[p] as number, b.data[p + 1] as number, b.data[p + 2] as number);
+    per[i] = Math.hypot(x[0] - y[0], x[1] - y[1], x[2] - y[2]);
+    sum += per[i] as number;
+  }
+  let worst = 0;
+  for (let y = 1; y < height - 1; y++) {
+    for (let x = 1; x < width - 1; x++) {
+      let local = 0;
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) local += per[(y + dy) * width + x + dx] as number;
+      worst = Math.max(worst, local / 9);
+    }
+  }
+  return { mean: sum / per.length, worst3x3: worst };
+}

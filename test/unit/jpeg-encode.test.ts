@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, test } from 'vitest';
 import { jpegEncoder } from '../../src/codecs/jpeg.js';
-import { decodeJpeg } from '../../src/codecs/jpeg-turbo.js';
+import { decodeJpeg } from '../../src/codecs/jpeg-decode.js';
 import { scene, similarity } from '../helpers/images.js';
 
 // Our baseline JPEG encoder (wasm/jpeg-encode.c), checked against independent decoders (sharp's

@@ -1,0 +1,302 @@
+/**
+ * Colour and input fidelity against sharp: images with wide-gamut, grey and CMYK ICC profiles, CMYK
+ * without one, static GIF and arithmetic-coded JPEG, each resized by us and by sharp and compared as
+ * CIE76 ΔE (mean, and the worst 3x3 region), not only SSIM. The profiles are Debian's (colord-data,
+ * libgs-common, which .ci/run installs) and libvips's own (P3, CMYK) as sharp embeds them.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp, { type Sharp } from 'sharp';
+import { describe, expect, test } from 'vitest';
+import { decodeJpeg } from '../src/codecs/jpeg-decode.js';
+import { transform } from '../src/index.js';
+import { cmykTiff } from '../wasm/build.mjs';
+import { decode, deltaE, scene, similarity, toBytes } from './helpers/images.js';
+
+const ICC = '/usr/share/color/icc';
+const PROFILES = {
+  'Display P3 (libvips)': 'p3',
+  'Adobe RGB (colord)': `${ICC}/colord/AdobeRGB1998.icc`,
+  'ProPhoto RGB (colord)': `${ICC}/colord/ProPhotoRGB.icc`,
+  'Wide Gamut RGB (colord)': `${ICC}/colord/WideGamutRGB.icc`,
+  'ROMM RGB (Ghostscript)': `${ICC}/ghostscript/rommrgb.icc`,
+} as const;
+const GREY_PROFILE = `${ICC}/ghostscript/sgray.icc`;
+const CMYK_PROFILE = `${ICC}/ghostscript/default_cmyk.icc`;
+
+for (const file of [
+  ...Object.values(PROFILES).filter((p) => p.startsWith('/')),
+  GREY_PROFILE,
+  CMYK_PROFILE,
+]) {
+  if (!existsSync(file))
+    throw new Error(`${file} is missing: apt-get install colord-data libgs-common (.ci/run does)`);
+}
+
+/** A real photo (the sample) and a saturated synthetic scene: colours near every gamut's edge. */
+const sources = {
+  photo: () => sharp(readFileSync('samples/landscape.jpg')),
+  scene: () => scene(900, 600, 3).modulate({ saturation: 1.6 }),
+} satisfies Record<string, () => Sharp>;
+type Source = keyof typeof sources;
+
+const ENCODE = {
+  jpeg: (image: Sharp) => image.jpeg({ quality: 95 }),
+  png: (image: Sharp) => image.png(),
+  webp: (image: Sharp) => image.webp({ quality: 95 }),
+} as const;
+
+/** Our resize and sharp's of the same input to the same width, both as PNG, compared as ΔE. */
+async function compare(input: Uint8Array, width: number) {
+  const ours = await transform(input, { width, format: 'png' });
+  const theirs = new Uint8Array(await sharp(input).resize(width).png().toBuffer());
+  return { ours, difference: deltaE(await decode(ours.data), await decode(theirs)) };
+}
+
+/** The same pixels with the profile left out: what we served before colour management. */
+async function withoutProfile(input: Uint8Array, width: number) {
+  const { data, info } = await sharp(input, { ignoreIcc: true } as never)
+    .resize(width)
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return {
+    data: new Uint8ClampedArray(data),
+    width: info.width,
+    height: info.height,
+    format: 'raw',
+    channels: info.channels,
+  };
+}
+
+describe('inputs with a wide-gamut RGB profile come out as sharp converts them (mean ΔE76 < 1.5)', () => {
+  const cases = Object.entries(PROFILES).flatMap(([profile, file]) =>
+    Object.keys(ENCODE).flatMap((format) =>
+      Object.keys(sources).map((source) => [profile, format, source, file] as const),
+    ),
+  );
+  /** The worst region between our resize and sharp's of the same image in sRGB: resampling alone. */
+  const baselines = new Map<string, Promise<number>>();
+  const baseline = (format: keyof typeof ENCODE, source: Source) => {
+    const key = `${format} ${source}`;
+    if (!baselines.has(key))
+      baselines.set(
+        key,
+        toBytes(ENCODE[format](sources[source]())).then(
+          async (input) => (await compare(input, 400)).difference.worst3x3,
+        ),
+      );
+    return baselines.get(key) as Promise<number>;
+  };
+
+  test.each(cases)('%s in %s (%s)', async (_profile, format, source, file) => {
+    const make = sources[source as Source];
+    const input = await toBytes(ENCODE[format as keyof typeof ENCODE](make().withIccProfile(file)));
+    const { ours, difference } = await compare(input, 400);
+    expect(ours.format).toBe('png');
+    expect(difference.mean).toBeLessThan(1.5);
+    // No region is further from sharp's than resampling alone puts it (plus a little).
+    const resampling = await baseline(format as keyof typeof ENCODE, source as Source);
+    expect(difference.worst3x3).toBeLessThan(resampling + 3);
+    // The output carries no profile: its pixels are sRGB.
+    expect((await sharp(ours.data).metadata()).icc).toBeUndefined();
+  });
+
+  test('leaving the profile out is visibly wrong (the check above can fail)', async () => {
+    const input = await toBytes(
+      ENCODE.jpeg(sources.scene().withIccProfile(PROFILES['ProPhoto RGB (colord)'])),
+    );
+    const ours = await decode((await transform(input, { width: 400, format: 'png' })).data);
+    const naive = await withoutProfile(input, 400);
+    expect(deltaE(ours, naive as never).mean).toBeGreaterThan(5);
+  });
+
+  test('a grey JPEG with a grey profile', async () => {
+    const input = await toBytes(
+      sources.photo().greyscale().withIccProfile(GREY_PROFILE).jpeg({ quality: 95 }),
+    );
+    expect((await sharp(input).metadata()).channels).toBe(1);
+    const { difference } = await compare(input, 400);
+    expect(difference.mean).toBeLessThan(1.5);
+  });
+});
+
+describe('CMYK JPEGs come out as sharp converts them (mean ΔE76 < 3)', () => {
+  test.each(Object.keys(sources))('with an embedded CMYK profile (%s)', async (source) => {
+    const make = sources[source as Source];
+    const input = await toBytes(
+      make().toColourspace('cmyk').withIccProfile(CMYK_PROFILE).jpeg({ quality: 95 }),
+    );
+    const { difference } = await compare(input, 400);
+    expect(difference.mean).toBeLessThan(3);
+  });
+
+  test.each(Object.keys(sources))("with libvips's own CMYK profile embedded (%s)", async (source) => {
+    const make = sources[source as Source];
+    const input = await toBytes(make().toColourspace('cmyk').withIccProfile('cmyk').jpeg({ quality: 95 }));
+    expect((await sharp(input).metadata()).icc?.length).toBeGreaterThan(900_000); // 15 APP2 segments
+    const { difference } = await compare(input, 400);
+    expect(difference.mean).toBeLessThan(3);
+  });
+
+  test.each(Object.keys(sources))(
+    'without a profile: the default CMYK profile, as sharp (%s)',
+    async (source) => {
+      const make = sources[source as Source];
+      const { data, info } = await make().toColourspace('cmyk').raw().toBuffer({ resolveWithObject: true });
+      const bare = await toBytes(
+        sharp(cmykTiff(info.width, info.height, data))
+          .pipelineColourspace('cmyk')
+          .toColourspace('cmyk')
+          .jpeg({ quality: 95 }),
+      );
+      const meta = await sharp(bare).metadata();
+      expect([meta.space, meta.icc]).toEqual(['cmyk', undefined]);
+      const { difference } = await compare(bare, 400);
+      expect(difference.mean).toBeLessThan(3);
+    },
+  );
+
+  test('Adobe (inverted) CMYK and YCCK, as Photoshop writes them, decode the right way up', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-ycck-'));
+    const { data, info } = await sources
+      .scene()
+      .resize(300)
+      .toColourspace('cmyk')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const reference = new Uint8Array(
+      await sharp(cmykTiff(info.width, info.height, data))
+        .png()
+        .toBuffer(),
+    );
+    for (const space of ['cmyk', 'ycck']) {
+      const jpeg = writeAdobeJpeg(dir, data, info.width, info.height, space);
+      expect((await decodeJpeg(jpeg)).space).toBe('cmyk');
+      const { ours, difference } = await compare(jpeg, 300);
+      expect(difference.mean, space).toBeLessThan(3);
+      // Inverted the wrong way, the picture would be its negative.
+      expect(await similarity(ours.data, reference), space).toBeGreaterThan(0.9);
+    }
+  });
+});
+
+/**
+ * A CMYK JPEG as Photoshop writes it (inverted samples, Adobe marker), coded as CMYK or YCCK, made by
+ * a small program against Debian's libjpeg-turbo (libjpeg62-turbo-dev).
+ */
+function writeAdobeJpeg(
+  dir: string,
+  cmyk: Uint8Array,
+  width: number,
+  height: number,
+  space: string,
+): Uint8Array {
+  const tool = path.join(dir, 'adobe-cmyk');
+  if (!existsSync(tool)) {
+    const source = path.join(dir, 'adobe-cmyk.c');
+    writeFileSync(
+      source,
+      `#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jpeglib.h>
+int main(int argc, char **argv) {
+  int width = atoi(argv[1]), height = atoi(argv[2]), ycck = strcmp(argv[3], "ycck") == 0;
+  unsigned char *pixels = malloc((size_t)width * height * 4);
+  if (fread(pixels, 1, (size_t)width * height * 4, stdin) != (size_t)width * height * 4) return 1;
+  for (size_t i = 0; i < (size_t)width * height * 4; i++) pixels[i] = 255 - pixels[i];
+  struct jpeg_compress_struct c; struct jpeg_error_mgr e;
+  c.err = jpeg_std_error(&e); jpeg_create_compress(&c); jpeg_stdio_dest(&c, stdout);
+  c.image_width = width; c.image_height = height; c.input_components = 4; c.in_color_space = JCS_CMYK;
+  jpeg_set_defaults(&c); jpeg_set_colorspace(&c, ycck ? JCS_YCCK : JCS_CMYK); jpeg_set_quality(&c, 95, TRUE);
+  jpeg_start_compress(&c, TRUE);
+  while (c.next_scanline < c.image_height) { JSAMPROW row = pixels + (size_t)c.next_scanline * width * 4; jpeg_write_scanlines(&c, &row, 1); }
+  jpeg_finish_compress(&c); return 0;
+}
+`,
+    );
+    execFileSync('clang-14', ['-O1', '-o', tool, source, '-ljpeg']);
+  }
+  return new Uint8Array(execFileSync(tool, [String(width), String(height), space], { input: cmyk }));
+}
+
+describe('inputs sharp reads that we used to refuse', () => {
+  test('a static GIF is resized, PNG out unless a format is asked', async () => {
+    const gif = await toBytes(scene(300, 200).gif());
+    const result = await transform(gif, { width: 150 });
+    expect([result.format, result.width, result.height]).toEqual(['png', 150, 100]);
+    const reference = new Uint8Array(await sharp(gif).resize(150).png().toBuffer());
+    expect(await similarity(result.data, reference)).toBeGreaterThan(0.97);
+    expect(deltaE(await decode(result.data), await decode(reference)).mean).toBeLessThan(1.5);
+    const jpeg = await transform(gif, { width: 150, format: 'jpeg' });
+    expect(jpeg.format).toBe('jpeg');
+    const webp = await transform(gif, { width: 150 }, { accept: 'image/webp,*/*' });
+    expect([webp.format, webp.negotiated]).toEqual(['webp', true]);
+  });
+
+  test('a GIF with a transparent index keeps its transparency', async () => {
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="80" height="60"><circle cx="40" cy="30" r="20" fill="#c00"/></svg>`;
+    const gif = await toBytes(sharp(Buffer.from(svg)).gif());
+    const result = await transform(gif, { width: 40 });
+    const decoded = await decode(result.data);
+    expect(decoded.data[3]).toBe(0); // corner: transparent
+    expect(decoded.data[(15 * 40 + 20) * 4 + 3]).toBe(255); // centre: the circle
+    expect(decoded.data[(15 * 40 + 20) * 4]).toBeGreaterThan(150);
+  });
+
+  test('an interlaced GIF comes out in display order', async () => {
+    const gif = await toBytes(scene(200, 120).gif({ interlace: true } as never));
+    const result = await transform(gif, { width: 100 });
+    const reference = new Uint8Array(await sharp(gif).resize(100).png().toBuffer());
+    expect(await similarity(result.data, reference)).toBeGreaterThan(0.97);
+  });
+
+  test('a truncated GIF is corrupt input', async () => {
+    const gif = await toBytes(scene(200, 120).gif());
+    await expect(transform(gif.slice(0, gif.length >> 1), { width: 100 })).rejects.toMatchObject({
+      code: 'corrupt-input',
+    });
+  });
+
+  test.each(['baseline', 'progressive'])(
+    'an arithmetic-coded JPEG (cjpeg -arithmetic, %s) decodes',
+    async (mode) => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-arith-'));
+      const ppm = path.join(dir, 'in.ppm');
+      const { data, info } = await sources
+        .photo()
+        .resize(640)
+        .removeAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      writeFileSync(ppm, Buffer.concat([Buffer.from(`P6\n${info.width} ${info.height}\n255\n`), data]));
+      const args = [
+        '-arithmetic',
+        '-quality',
+        '92',
+        ...(mode === 'progressive' ? ['-progressive'] : []),
+        ppm,
+      ];
+      const jpeg = new Uint8Array(execFileSync('cjpeg', args));
+      expect(frameMarker(jpeg)).toBe(mode === 'progressive' ? 0xca : 0xc9); // SOF10 / SOF9: arithmetic
+      const result = await transform(jpeg, { width: 320, format: 'png' });
+      expect([result.width, result.format]).toEqual([320, 'png']);
+      const reference = new Uint8Array(await sharp(jpeg).resize(320).png().toBuffer());
+      expect(await similarity(result.data, reference)).toBeGreaterThan(0.97);
+      expect(deltaE(await decode(result.data), await decode(reference)).mean).toBeLessThan(1.5);
+    },
+  );
+});
+
+/** The start-of-frame marker of a JPEG (0xc0-0xcf but DHT, JPG, DAC), found by walking its segments. */
+function frameMarker(jpeg: Uint8Array): number | undefined {
+  for (let at = 2; at + 4 <= jpeg.length; ) {
+    const marker = jpeg[at + 1] as number;
+    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) return marker;
+    at += 2 + (((jpeg[at + 2] as number) << 8) | (jpeg[at + 3] as number));
+  }
+  return undefined;
+}
