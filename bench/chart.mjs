@@ -1,5 +1,5 @@
 // A small SVG bar chart: warm latency per image, one bar per pipeline, relative to sharp.
-const COLOURS = { 'edge-resizer': '#2f7ed8', sharp: '#5a5a5a', jsquash: '#d8782f' };
+const COLOURS = { 'edge-resizer': '#2f7ed8', sharp: '#5a5a5a' };
 
 export function chart(results, names, spec) {
   const barWidth = 22;

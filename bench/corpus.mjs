@@ -24,6 +24,19 @@ const SPECS = [
     encode: (s) => s.jpeg({ quality: 92, chromaSubsampling: '4:4:4' }),
   },
   { name: 'scene-1600x1000.png', width: 1600, height: 1000, encode: (s) => s.png() },
+  // What phones and print workflows send: the colour engine's cost, side by side with sharp's.
+  {
+    name: 'scene-4032x3024-p3.jpg',
+    width: 4032,
+    height: 3024,
+    encode: (s) => s.withIccProfile('p3').jpeg({ quality: 90 }),
+  },
+  {
+    name: 'scene-2560x1600-cmyk.jpg',
+    width: 2560,
+    height: 1600,
+    encode: (s) => s.toColourspace('cmyk').jpeg({ quality: 90 }),
+  },
 ];
 
 function svg(width, height) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run bench [-- --images DIR] [--runs N] [--width W] [--quality Q] [--out NAME]
-// edge-resizer, native sharp and the plain jSquash pipeline side by side, in one run, on one machine:
+// edge-resizer and native sharp side by side, in one run, on one machine:
 // warm latency (median, with stages), first call, fresh-process cold start, peak RSS, output bytes,
 // SSIM against sharp's output, and the Lambda@Edge bundle's zipped size. Prints a table, writes
 // bench/results/NAME.json and NAME.svg. Timings are medians; the machine is shared and noisy.

@@ -90,3 +90,15 @@ describe('bad input: one line naming the problem, non-zero exit, no stack trace'
     expect(stderr).toBe('edge-resizer: Unrecognised image format\n');
   });
 });
+
+test('--version names the package version and every codec with its pinned Debian source version', async () => {
+  const { code, stdout } = await cli('--version');
+  expect(code).toBe(0);
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+  expect(stdout.split('\n')[0]).toBe(`edge-resizer ${pkg.version}`);
+  const pinned = JSON.parse(readFileSync('wasm/debian/sources.json', 'utf8')) as Record<
+    string,
+    { version: string }
+  >;
+  for (const [name, { version }] of Object.entries(pinned)) expect(stdout, name).toContain(version);
+});

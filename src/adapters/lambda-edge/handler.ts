@@ -26,6 +26,8 @@ export interface RequestLog {
   bytes?: number;
   ms: number;
   timings?: Timings & { fetch: number };
+  /** What did not stop the resize but deserves a look (an ICC profile that was ignored, and why). */
+  notes?: string[];
 }
 
 export interface HandlerOptions {
@@ -144,6 +146,7 @@ async function handle(
       quality: result.quality,
       bytes: result.data.byteLength,
       timings: { fetch: fetchMs, ...result.timings },
+      ...(result.notes ? { notes: result.notes } : {}),
     },
   };
 }

@@ -4,10 +4,11 @@
  * produced. `serve`, `replay` and `sign` read the one configuration file (config-file.ts) and the
  * signing secret from EDGE_RESIZER_SECRET.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { CODEC_VERSIONS } from '../../codecs/versions.js';
 import { parseQuery } from '../../core/params.js';
 import { signPath } from '../../core/signing.js';
 import { transform } from '../../core/transform.js';
@@ -17,6 +18,7 @@ import { replay } from './replay.js';
 import { startServer } from './server.js';
 
 const USAGE = `Usage:
+  edge-resizer --version                             (the codecs inside, with their Debian versions)
   edge-resizer resize IN -o OUT [--width N] [--height N] [--fit F] [--format F] [--quality Q]
   edge-resizer serve [DIR] [--port N] [--host H] [--config FILE]
   edge-resizer replay EVENT.json --origin DIR|s3://BUCKET [--s3-endpoint URL] [--config FILE]
@@ -189,8 +191,25 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   sign: signCommand,
 };
 
+/** The package's version (from its package.json, one folder above dist/) and the codecs inside. */
+function versionText(): string {
+  let version = 'unknown';
+  try {
+    const file = new URL('../package.json', import.meta.url);
+    version = (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  } catch {
+    // run from the sources: the codecs are still worth listing
+  }
+  const codecs = Object.entries(CODEC_VERSIONS).map(([name, what]) => `  ${name} ${what}`);
+  return [`edge-resizer ${version}`, ...codecs].join('\n');
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
+  if (command === '--version' || command === '-v' || command === 'version') {
+    console.log(versionText());
+    return 0;
+  }
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     console.log(USAGE);
     return command === undefined ? 2 : 0;

@@ -1,0 +1,14 @@
+/**
+ * What is inside the WebAssembly, for `edge-resizer --version` and the README, so a user can answer
+ * "are we affected by CVE-X?". The Debian versions are those pinned in wasm/debian/sources.json
+ * (a test keeps the two equal).
+ */
+export const CODEC_VERSIONS: Readonly<Record<string, string>> = {
+  'libjpeg-turbo': '2.1.5 (Debian source 1:2.1.5-2), JPEG decoding',
+  lcms2: '2.14 (Debian source 2.14-2+deb12u1), colour management',
+  libpng: '1.6.39 (Debian source libpng1.6 1.6.39-2+deb12u5), PNG',
+  zlib: '1.2.13 (Debian source 1:1.2.13.dfsg-1), PNG',
+  giflib: '5.2.1 (Debian source 5.2.1-2.5+deb12u1), GIF decoding',
+  libwebp: 'commit d2e245ea (2020, from @jsquash/webp 1.5.0), WebP',
+  'edge-resizer kernels': 'wasm/resize.c, wasm/jpeg-encode.c: resizing, JPEG encoding',
+};
