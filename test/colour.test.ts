@@ -25,6 +25,8 @@ const PROFILES = {
   'ProPhoto RGB (colord)': `${ICC}/colord/ProPhotoRGB.icc`,
   'Wide Gamut RGB (colord)': `${ICC}/colord/WideGamutRGB.icc`,
   'ROMM RGB (Ghostscript)': `${ICC}/ghostscript/rommrgb.icc`,
+  // LUT-based: Display P3 sampled into lut16 tables (test/fixtures/icc/make-lut-profile.c).
+  'Display P3 as tables (ours)': 'test/fixtures/icc/display-p3-lut.icc',
 } as const;
 const GREY_PROFILE = `${ICC}/ghostscript/sgray.icc`;
 const CMYK_PROFILE = `${ICC}/ghostscript/default_cmyk.icc`;
