@@ -1,6 +1,13 @@
+export interface PackageFile {
+  name: string;
+  bytes: Buffer;
+}
+export const LAZY_WASM: string[];
 export function buildEdgeBundle(options: {
   root: string;
   outfile: string;
   config?: Record<string, unknown>;
-}): Promise<{ bytes: Buffer }>;
+}): Promise<{ bytes: Buffer; files: PackageFile[] }>;
 export function zippedSize(bytes: Uint8Array, name?: string): number;
+export function zippedPackageSize(files: { name: string; bytes: Uint8Array }[]): number;
+export function packageFiles(dir: string): PackageFile[];

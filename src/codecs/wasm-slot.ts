@@ -8,7 +8,12 @@
  */
 import { type ErrorCode, ResizerError } from '../core/errors.js';
 
-export type WasmSource = WebAssembly.Module | Uint8Array<ArrayBuffer> | ArrayBuffer;
+export type WasmSource =
+  | WebAssembly.Module
+  | Uint8Array<ArrayBuffer>
+  | ArrayBuffer
+  /** Bytes read on first use: the Lambda@Edge bundle keeps rarely used modules in files beside it. */
+  | (() => Promise<Uint8Array<ArrayBuffer>>);
 
 /** Instances whose memory grew beyond this are recycled after their call. */
 export const RECYCLE_ABOVE_BYTES = 128 * 1024 * 1024;
@@ -89,9 +94,9 @@ export class WasmSlot<T> {
   }
 }
 
-function compile(source: WasmSource): Promise<WebAssembly.Module> {
-  if (source instanceof WebAssembly.Module) return Promise.resolve(source);
-  return WebAssembly.compile(source);
+async function compile(source: WasmSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  return WebAssembly.compile(typeof source === 'function' ? await source() : source);
 }
 
 /** A slot for one of our own kernels (wasm/*.c): no imports, its exports are its API. */
