@@ -2,7 +2,6 @@ export interface PackageFile {
   name: string;
   bytes: Buffer;
 }
-export const LAZY_WASM: string[];
 export function buildEdgeBundle(options: {
   root: string;
   outfile: string;
@@ -11,3 +10,6 @@ export function buildEdgeBundle(options: {
 export function zippedSize(bytes: Uint8Array, name?: string): number;
 export function zippedPackageSize(files: { name: string; bytes: Uint8Array }[]): number;
 export function packageFiles(dir: string): PackageFile[];
+export function lazyWasm(outdir: string, files?: Map<string, string>): import('esbuild').Plugin;
+export const OPTIONAL_WASM: string[];
+export function corePathFiles<T extends { name: string }>(files: T[]): T[];

@@ -148,6 +148,7 @@ export const CODECS = {
     include: [],
     subdirs: { lcms2: ['include'] },
     defines: ['-DCMS_NO_PTHREADS', '-DCMS_NO_REGISTER_KEYWORD'],
+    optimize: process.env.EDGE_RESIZER_COLOUR_OPT ?? '-O3',
     // libvips's profiles, as sharp embeds them, as C headers: sRGB (the output of every conversion)
     // and CMYK (for CMYK JPEGs without a profile, resampled by wasm/tools/cmyk-profile.c).
     generate: (toolchain, dir, trees) => generateProfiles(toolchain, dir, trees.lcms2),
@@ -417,6 +418,7 @@ async function buildCodec(toolchain, name, outDir) {
     toolchain.clang,
     [
       ...CODEC_FLAGS,
+      ...(codec.optimize ? [codec.optimize] : []),
       ...prefixMaps,
       `-ffile-prefix-map=${here}=wasm`,
       ...includes,

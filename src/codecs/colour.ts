@@ -6,7 +6,7 @@
 import wasm from '../../wasm/build/colour.wasm';
 import type { RawImage } from '../core/pixels.js';
 import type { DecodedImage } from './types.js';
-import { type WasiCodec, wasiCodecSlot } from './wasi.js';
+import { readCString, type WasiCodec, wasiCodecSlot } from './wasi.js';
 import type { WasmSlot } from './wasm-slot.js';
 
 interface ColourEngine extends WasiCodec {
@@ -63,9 +63,7 @@ function transformFor(engine: ColourEngine, icc: Uint8Array, cmyk: boolean): num
   const transform = engine.cs_open(pointer, icc.length, cmyk ? 1 : 0);
   engine.cs_free(pointer);
   if (!transform) {
-    const bytes = new Uint8Array(engine.memory.buffer, engine.cs_error());
-    const reason = new TextDecoder().decode(bytes.subarray(0, Math.max(0, bytes.indexOf(0))));
-    return reason || 'unreadable ICC profile';
+    return readCString(engine.memory, engine.cs_error()) || 'unreadable ICC profile';
   }
   kept.set(key, transform);
   if (kept.size > KEPT_TRANSFORMS) {

@@ -3,6 +3,7 @@
  * is instantiated until a request needs it.
  */
 import type { InputFormat, OutputFormat } from '../core/options.js';
+import { avifDecoder, avifDecoderSlot, avifEncoder, avifEncoderSlot } from './avif.js';
 import { colourSlot } from './colour.js';
 import { gifDecoder, gifDecoderSlot } from './gif.js';
 import { jpegEncoder, jpegEncoderSlot } from './jpeg.js';
@@ -22,11 +23,13 @@ const DECODERS: Partial<Record<InputFormat, Decoder>> = {
   png: pngDecoder,
   webp: webpDecoder,
   gif: gifDecoder,
+  avif: avifDecoder,
 };
 const ENCODERS: Partial<Record<OutputFormat, Encoder>> = {
   jpeg: jpegEncoder,
   png: pngEncoder,
   webp: webpEncoder,
+  avif: avifEncoder,
 };
 
 export function decoderFor(format: InputFormat): Decoder | undefined {
@@ -46,6 +49,8 @@ const SLOTS: Record<string, { init(source: WasmSource): Promise<void> }> = {
   resize: resizeSlot,
   colour: colourSlot,
   'gif-decoder': gifDecoderSlot,
+  'avif-encoder': avifEncoderSlot,
+  'avif-decoder': avifDecoderSlot,
 };
 
 export type WasmModuleName =
@@ -56,7 +61,9 @@ export type WasmModuleName =
   | 'webp-encoder'
   | 'resize'
   | 'colour'
-  | 'gif-decoder';
+  | 'gif-decoder'
+  | 'avif-encoder'
+  | 'avif-decoder';
 
 /**
  * Hands over WebAssembly for one module: a `WebAssembly.Module` compiled by the host (Workers,

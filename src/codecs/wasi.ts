@@ -12,10 +12,10 @@ export interface WasiCodec {
   _initialize(): void;
 }
 
-function readCString(memory: WebAssembly.Memory, pointer: number): string {
+/** The NUL-terminated string at `pointer` (empty when unterminated). */
+export function readCString(memory: WebAssembly.Memory, pointer: number): string {
   const bytes = new Uint8Array(memory.buffer, pointer);
-  const end = bytes.indexOf(0);
-  return new TextDecoder().decode(bytes.subarray(0, end < 0 ? 0 : end));
+  return new TextDecoder().decode(bytes.subarray(0, Math.max(0, bytes.indexOf(0))));
 }
 
 export function wasiCodecSlot<T extends WasiCodec>(name: string, source: WasmSource): WasmSlot<T> {

@@ -6,7 +6,7 @@ export const OUTPUT_FORMATS = ['jpeg', 'png', 'webp', 'avif'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** Output formats this build can encode; the configuration refuses to enable any other. */
-export const ENCODABLE_FORMATS: readonly OutputFormat[] = ['jpeg', 'png', 'webp'];
+export const ENCODABLE_FORMATS: readonly OutputFormat[] = ['jpeg', 'png', 'webp', 'avif'];
 
 // Spelled out (no spread): the viewer-request CloudFront Function carries this table.
 export const FORMAT_PARAMS = ['jpeg', 'png', 'webp', 'avif', 'auto'] as const;

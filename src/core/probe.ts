@@ -55,6 +55,7 @@ export function probe(bytes: Uint8Array): ImageInfo {
     case 'gif':
       return probeGif(bytes);
     case 'avif':
+      return probeAvif(bytes);
     case 'svg':
       return { format, width: 0, height: 0, orientation: 1 };
     default:
@@ -201,6 +202,52 @@ function probeWebp(bytes: Uint8Array): ImageInfo {
     });
   }
   throw corrupt('webp chunk');
+}
+
+// --- AVIF (HEIF): the brand says still or sequence; the largest image spatial extent (ispe) in the
+// item properties is the primary image's size (alpha planes and thumbnails are never larger).
+
+/** The boxes inside [start, end): type, payload start and end; a box overrunning its parent ends the walk. */
+function boxes(bytes: Uint8Array, start: number, end: number) {
+  const found: { type: string; from: number; to: number }[] = [];
+  for (let at = start; at + 8 <= end; ) {
+    let size = u32be(bytes, at);
+    let header = 8;
+    if (size === 1) {
+      size = u32be(bytes, at + 8) * 0x100000000 + u32be(bytes, at + 12);
+      header = 16;
+    } else if (size === 0) size = end - at;
+    if (size < header || at + size > end) break;
+    found.push({ type: ascii(bytes, at + 4, 4), from: at + header, to: at + size });
+    at += size;
+  }
+  return found;
+}
+
+function probeAvif(bytes: Uint8Array): ImageInfo {
+  const top = boxes(bytes, 0, bytes.length);
+  const ftyp = top.find((box) => box.type === 'ftyp');
+  const meta = top.find((box) => box.type === 'meta');
+  if (!ftyp || !meta) throw corrupt('avif boxes');
+  const animated = ascii(bytes, ftyp.from, 4) === 'avis';
+  let width = 0;
+  let height = 0;
+  let hasAlpha = false;
+  const iprp = boxes(bytes, meta.from + 4, meta.to).find((box) => box.type === 'iprp'); // meta is a full box
+  const ipco = iprp && boxes(bytes, iprp.from, iprp.to).find((box) => box.type === 'ipco');
+  for (const property of ipco ? boxes(bytes, ipco.from, ipco.to) : []) {
+    if (property.type === 'ispe' && property.to - property.from >= 12) {
+      const w = u32be(bytes, property.from + 4);
+      const h = u32be(bytes, property.from + 8);
+      if (w * h > width * height) [width, height] = [w, h];
+    }
+    if (
+      property.type === 'auxC' &&
+      ascii(bytes, property.from + 4, property.to - property.from - 4).includes('alpha')
+    )
+      hasAlpha = true;
+  }
+  return checkSize({ format: 'avif', width, height, orientation: 1, hasAlpha, animated });
 }
 
 // --- GIF: the logical screen, then a walk over the blocks to count frames and find transparency.

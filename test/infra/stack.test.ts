@@ -223,7 +223,7 @@ describe('one configuration: a bundle built from another never reaches a deploy'
 
   test.each([
     ['{"alowedWidths":[320]}', /unknown field alowedWidths/],
-    ['{"formats":{"avif":true}}', /formats.avif cannot be true/],
+    ['{"formats":{"avif":"yes"}}', /true or false for formats.avif/],
     ['{"limits":{"maxInputPixels":0}}', /limits.maxInputPixels/],
     ['{"signing":{"required":"yes"}}', /signing.required/],
     ['{"allowedQualities":[0]}', /allowedQualities\[0\]/],

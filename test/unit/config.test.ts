@@ -40,7 +40,7 @@ describe('a configuration file is checked strictly', () => {
     [{ alowedWidths: [320] }, 'Invalid configuration: unknown field alowedWidths'],
     [{ limits: { maxPixels: 5 } }, 'Invalid configuration: unknown field limits.maxPixels'],
     [{ signing: { secret: 'x' } }, 'Invalid configuration: unknown field signing.secret'],
-    [{ formats: { avif: true } }, 'formats.avif cannot be true, this build has no AVIF encoder'],
+    [{ formats: { avif: 'on' } }, 'expected true or false for formats.avif'],
     [{ formats: { gif: true } }, 'unknown field formats.gif'],
     [{ failOn: 'none' }, "expected 'warning' or 'error' for failOn"],
     [{ snapWidths: 'yes' }, 'expected true or false for snapWidths'],
