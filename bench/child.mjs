@@ -3,11 +3,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { PIPELINES } from './pipelines.mjs';
 
-const [name, file, width, quality, outFile] = process.argv.slice(2);
+const [name, file, width, quality, format, outFile] = process.argv.slice(2);
 const started = performance.now();
 const run = await PIPELINES[name].setup();
 const imported = performance.now();
-const { data } = await run(readFileSync(file), { width: Number(width), quality: Number(quality) });
+const { data } = await run(readFileSync(file), { width: Number(width), quality: Number(quality), format });
 const done = performance.now();
 if (outFile) writeFileSync(outFile, data);
 console.log(

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --images DIR] [--runs N] [--width W] [--quality Q] [--out NAME]
+// npm run bench [-- --images DIR] [--runs N] [--width W] [--quality Q] [--format F] [--out NAME]
 // edge-resizer and native sharp side by side, in one run, on one machine:
 // warm latency (median, with stages), first call, fresh-process cold start, peak RSS, output bytes,
 // SSIM against sharp's output, and the Lambda@Edge bundle's zipped size. Prints a table, writes
@@ -27,10 +27,11 @@ const { values } = parseArgs({
     quality: { type: 'string', default: '80' },
     out: { type: 'string', default: 'latest' },
     cold: { type: 'string', default: '3' },
+    format: { type: 'string', default: 'jpeg' },
   },
 });
 const runs = Number(values.runs);
-const spec = { width: Number(values.width), quality: Number(values.quality) };
+const spec = { width: Number(values.width), quality: Number(values.quality), format: values.format };
 const names = Object.keys(PIPELINES);
 
 const images = values.images
@@ -54,7 +55,7 @@ function coldStart(name, file) {
     const started = performance.now();
     const line = execFileSync(
       process.execPath,
-      [path.join(here, 'child.mjs'), name, file, spec.width, spec.quality],
+      [path.join(here, 'child.mjs'), name, file, spec.width, spec.quality, spec.format],
       {
         cwd: root,
       },
@@ -136,7 +137,7 @@ const summary = Object.fromEntries(
 
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 const lines = [
-  `edge-resizer bench: ${spec.width} px wide JPEG q${spec.quality}, ${runs} warm runs (median), ${values.cold} cold processes; ${machine}`,
+  `edge-resizer bench: ${spec.width} px wide ${spec.format.toUpperCase()} q${spec.quality}, ${runs} warm runs (median), ${values.cold} cold processes; ${machine}`,
   '',
   '| image | pipeline | warm ms | stages (decode/resize/encode) | first call ms | cold start ms | peak RSS MiB | bytes | SSIM vs sharp |',
   '|---|---|---|---|---|---|---|---|---|',

@@ -64,17 +64,81 @@ describe('bad input: one line naming the problem, non-zero exit, no stack trace'
     [['--widht', '3'], 2, "edge-resizer: unknown option '--widht'"],
     [['--width'], 2, "edge-resizer: option '--width' needs a value"],
     [['--width', '--height', '4'], 2, "edge-resizer: option '--width' needs a value"],
-    [['--width', '5000'], 1, 'edge-resizer: Requested 5000xauto exceeds the original 1280x853'],
+    [
+      ['--width', '5000'],
+      1,
+      'edge-resizer: PHOTO: Requested 5000xauto exceeds the original 1280x853: edge-resizer never enlarges; ask for a smaller size',
+    ],
+    [['--width', '-5'], 2, "edge-resizer: Expected integer between 1 and 16383 for width but received '-5'"],
+    [['--width', '5', '--width', '6'], 2, "edge-resizer: option '--width' given more than once"],
+    [['--width=5', '--width', '5'], 2, "edge-resizer: option '--width' given more than once"],
+    [
+      ['--width', '5', '--format', 'png'],
+      2,
+      "edge-resizer: --format png contradicts the output name 'x.jpg'",
+    ],
   ])('%j', async (args, exit, line) => {
     const { code, stderr } = await cli('resize', photo, '-o', path.join(dir, 'x.jpg'), ...args);
     expect(code).toBe(exit);
-    expect(stderr).toBe(`${line}\n`);
+    expect(stderr).toBe(`${line.replace('PHOTO', photo)}\n`);
+  });
+
+  test.each(['out.gif', 'out.bmp', 'out'])(
+    'an output name we cannot write (%s) is refused before any work',
+    async (name) => {
+      const { code, stderr } = await cli('resize', photo, '-o', path.join(dir, name), '--width', '10');
+      expect(code).toBe(2);
+      expect(stderr).toBe(
+        `edge-resizer: cannot tell the output format from '${name}': name it .jpg, .png, .webp or .avif, or pass --format\n`,
+      );
+    },
+  );
+
+  test('--format with a name without a known extension is fine', async () => {
+    const { code } = await cli(
+      'resize',
+      photo,
+      '-o',
+      path.join(dir, 'thumb'),
+      '--width',
+      '10',
+      '--format',
+      'webp',
+    );
+    expect(code).toBe(0);
+    expect((await sharp(readFileSync(path.join(dir, 'thumb'))).metadata()).format).toBe('webp');
+  });
+
+  test.each(['resize', 'serve', 'replay', 'sign'])(
+    '%s --help says what the command does, exit 0',
+    async (command) => {
+      const { code, stdout } = await cli(command, '--help');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(new RegExp(`^edge-resizer ${command} `));
+    },
+  );
+
+  test('SVG is named, and said not to be resizable', async () => {
+    const svg = path.join(dir, 'logo.svg');
+    writeFileSync(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>');
+    const { code, stderr } = await cli('resize', svg, '-o', path.join(dir, 'z.png'), '--width', '5');
+    expect(code).toBe(1);
+    expect(stderr).toBe(`edge-resizer: ${svg}: SVG input cannot be resized\n`);
+  });
+
+  test('a static GIF and an AVIF are resized (formats from the extension)', async () => {
+    const gif = path.join(dir, 'small.gif');
+    writeFileSync(gif, await scene(120, 80).gif().toBuffer());
+    expect((await cli('resize', gif, '-o', path.join(dir, 'g.png'), '--width', '60')).code).toBe(0);
+    expect((await sharp(readFileSync(path.join(dir, 'g.png'))).metadata()).width).toBe(60);
+    expect((await cli('resize', photo, '-o', path.join(dir, 'p.avif'), '--width', '60')).code).toBe(0);
+    expect((await sharp(readFileSync(path.join(dir, 'p.avif'))).metadata()).format).toBe('heif');
   });
 
   test.each([
     [['resize', 'missing.jpg', '-o', 'x.jpg'], 1, 'edge-resizer: cannot read missing.jpg: ENOENT'],
     [['resize', 'only-input.jpg'], 2, 'edge-resizer: resize takes IN and -o OUT'],
-    [['shrink'], 2, "edge-resizer: unknown command 'shrink'"],
+    [['shrink'], 2, "edge-resizer: unknown command 'shrink' (resize, serve, replay, sign)"],
     [['serve', '.', '--port', 'http'], 2, "edge-resizer: invalid port 'http'"],
   ])('%j', async (args, exit, line) => {
     const { code, stderr } = await cli(...args);
@@ -87,7 +151,9 @@ describe('bad input: one line naming the problem, non-zero exit, no stack trace'
     writeFileSync(text, 'hello');
     const { code, stderr } = await cli('resize', text, '-o', path.join(dir, 'y.jpg'), '--width', '10');
     expect(code).toBe(1);
-    expect(stderr).toBe('edge-resizer: Unrecognised image format\n');
+    expect(stderr).toBe(
+      `edge-resizer: ${text}: Unrecognised image format: not a JPEG, PNG, WebP, GIF or AVIF image\n`,
+    );
   });
 });
 

@@ -9,6 +9,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CODEC_VERSIONS } from '../../codecs/versions.js';
+import { resolveConfig } from '../../core/config.js';
+import { ResizerError } from '../../core/errors.js';
 import { parseQuery } from '../../core/params.js';
 import { signPath } from '../../core/signing.js';
 import { transform } from '../../core/transform.js';
@@ -17,14 +19,29 @@ import { loadConfig } from './config-file.js';
 import { replay } from './replay.js';
 import { startServer } from './server.js';
 
+const HELP: Record<string, string> = {
+  resize: `edge-resizer resize IN -o OUT [--width N] [--height N] [--fit F] [--format F] [--quality Q]
+  Resizes one image as the edge would. The format comes from --format, else from OUT's extension
+  (.jpg .jpeg .png .webp .avif). --fit is cover (default), contain, fill, inside or outside.`,
+  serve: `edge-resizer serve [DIR] [--port N] [--host H] [--config FILE]
+  Serves the images in DIR (default .) with the URL semantics of the edge, and an index page at /.`,
+  replay: `edge-resizer replay EVENT.json --origin DIR|s3://BUCKET [--s3-endpoint URL] [--config FILE]
+  Runs a recorded CloudFront event through the viewer function and the origin-response handler.`,
+  sign: `edge-resizer sign PATH?QUERY [--config FILE]
+  Prints the signed path; the secret comes from EDGE_RESIZER_SECRET.`,
+};
+
 const USAGE = `Usage:
   edge-resizer --version                             (the codecs inside, with their Debian versions)
-  edge-resizer resize IN -o OUT [--width N] [--height N] [--fit F] [--format F] [--quality Q]
-  edge-resizer serve [DIR] [--port N] [--host H] [--config FILE]
-  edge-resizer replay EVENT.json --origin DIR|s3://BUCKET [--s3-endpoint URL] [--config FILE]
-  edge-resizer sign PATH?QUERY [--config FILE]      (secret from EDGE_RESIZER_SECRET)`;
+${Object.values(HELP)
+  .map((text) => `  ${text.split('\n')[0] as string}`)
+  .join('\n')}
+  edge-resizer COMMAND --help                        (what one command does)`;
 
 class UsageError extends Error {}
+
+/** `--help` for one command, as an exception so any command can stop there. */
+class HelpRequest extends Error {}
 
 const EXTENSION_FORMATS: Record<string, string> = {
   '.jpg': 'jpeg',
@@ -34,15 +51,38 @@ const EXTENSION_FORMATS: Record<string, string> = {
   '.avif': 'avif',
 };
 
+/** `resize` writes what it is asked to: every format this build encodes is on. */
+const RESIZE_CONFIG = resolveConfig({ formats: { webp: true, avif: true } });
+
 type StringOptions = Record<string, { type: 'string'; short?: string }>;
 
 function parse(args: string[], options: StringOptions) {
+  if (args.includes('--help') || args.includes('-h')) throw new HelpRequest();
+  // parseArgs reads `--width -5` as two options; a value that looks like a negative number is a value,
+  // so it reaches the parameter check and is reported as invalid rather than missing.
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const next = args[i + 1];
+    if (/^--?[\w-]+$/.test(arg) && next !== undefined && /^-[\d.]/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else joined.push(arg);
+  }
+  let parsed: ReturnType<typeof parseArgs>;
   try {
-    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return { values: values as Record<string, string | undefined>, positionals };
+    parsed = parseArgs({ args: joined, options, allowPositionals: true, strict: true, tokens: true });
   } catch (error) {
     throw new UsageError(argumentProblem(error));
   }
+  // A repeated option would silently take its last value: refuse it.
+  const seen = new Set<string>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    if (seen.has(token.name)) throw new UsageError(`option '--${token.name}' given more than once`);
+    seen.add(token.name);
+  }
+  return { values: parsed.values as Record<string, string | undefined>, positionals: parsed.positionals };
 }
 
 /** Node's parseArgs messages run to several lines; say the same in one. */
@@ -80,9 +120,17 @@ async function resizeCommand(args: string[]): Promise<void> {
     const value = values[name];
     if (typeof value === 'string') query.set(name, value);
   }
-  const inferred = EXTENSION_FORMATS[path.extname(output).toLowerCase()];
-  if (!query.has('format') && inferred) query.set('format', inferred);
-  const parsed = parseQuery(query);
+  const extension = path.extname(output).toLowerCase();
+  const inferred = EXTENSION_FORMATS[extension];
+  const asked = query.get('format');
+  if (!inferred && (asked === null || asked === 'auto'))
+    throw new UsageError(
+      `cannot tell the output format from '${path.basename(output)}': name it .jpg, .png, .webp or .avif, or pass --format`,
+    );
+  if (inferred && asked !== null && asked !== 'auto' && asked !== inferred)
+    throw new UsageError(`--format ${asked} contradicts the output name '${path.basename(output)}'`);
+  if (inferred && (asked === null || asked === 'auto')) query.set('format', inferred);
+  const parsed = parseQuery(query, RESIZE_CONFIG);
   if (parsed.kind === 'invalid') throw new UsageError(parsed.error.message);
 
   let bytes: Uint8Array;
@@ -91,13 +139,35 @@ async function resizeCommand(args: string[]): Promise<void> {
   } catch (error) {
     throw new Error(`cannot read ${input}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
   }
-  const result = await transform(bytes, parsed.kind === 'transform' ? parsed.options : {});
+  let result: Awaited<ReturnType<typeof transform>>;
+  try {
+    result = await transform(bytes, parsed.kind === 'transform' ? parsed.options : {}, {
+      config: RESIZE_CONFIG,
+    });
+  } catch (error) {
+    throw new Error(`${input}: ${describe(error)}`);
+  }
   await writeFile(output, result.data);
   const { decode, resize, encode } = result.timings;
   console.log(
     `${output}: ${result.width}x${result.height} ${result.format}, ${(result.data.byteLength / 1024).toFixed(1)} KiB ` +
       `(decode ${decode.toFixed(0)} ms, resize ${resize.toFixed(0)} ms, encode ${encode.toFixed(0)} ms)`,
   );
+}
+
+/** What went wrong with an image, said for a person at a terminal. */
+function describe(error: unknown): string {
+  if (!(error instanceof ResizerError)) return error instanceof Error ? error.message : String(error);
+  switch (error.code) {
+    case 'unsupported-input':
+      return error.message.endsWith(' is served as it is')
+        ? error.message.replace(/ is served as it is$/, ' cannot be resized')
+        : `${error.message}: not a JPEG, PNG, WebP, GIF or AVIF image`;
+    case 'upscale':
+      return `${error.message}: edge-resizer never enlarges; ask for a smaller size`;
+    default:
+      return error.message;
+  }
 }
 
 /** The configuration, or a usage error naming the field (exit 2). */
@@ -216,10 +286,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   const run = COMMANDS[command];
   try {
-    if (!run) throw new UsageError(`unknown command '${command}'`);
+    if (!run) throw new UsageError(`unknown command '${command}' (resize, serve, replay, sign)`);
     await run(args);
     return 0;
   } catch (error) {
+    if (error instanceof HelpRequest) {
+      console.log(HELP[command] ?? USAGE);
+      return 0;
+    }
     const message = error instanceof Error ? error.message : String(error);
     // One line, never a stack trace: bad input is an answer, not a crash.
     console.error(`edge-resizer: ${message}`);
