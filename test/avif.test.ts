@@ -55,6 +55,22 @@ describe('AVIF output', () => {
     expect(Math.abs((data[3] as number) - 128)).toBeLessThan(4);
   });
 
+  test('the response budget steps AVIF quality down as it does JPEG and WebP', async () => {
+    const { data, info } = await scene(800, 500, 8).raw().toBuffer({ resolveWithObject: true });
+    for (let i = 0; i < data.length; i++) data[i] = ((data[i] as number) + ((i * 2654435761) >>> 26)) & 255; // grain
+    const input = await toBytes(sharp(data, { raw: info }).png());
+    const full = await transform(input, { width: 800, format: 'avif', quality: 95 }, AVIF_ON);
+    const budget = Math.round(full.data.byteLength * 0.5);
+    const fitted = await transform(
+      input,
+      { width: 800, format: 'avif', quality: 95 },
+      { ...AVIF_ON, maxOutputBytes: budget },
+    );
+    expect(fitted.format).toBe('avif');
+    expect(fitted.quality).toBeLessThan(95);
+    expect(fitted.data.byteLength).toBeLessThanOrEqual(budget);
+  });
+
   test('negotiated when Accept names it and it is enabled; WebP otherwise', async () => {
     const input = await toBytes(scene(600, 400).jpeg());
     const on = await transform(input, { width: 300 }, { ...AVIF_ON, accept: CHROME });

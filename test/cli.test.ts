@@ -89,7 +89,7 @@ describe('bad input: one line naming the problem, non-zero exit, no stack trace'
       const { code, stderr } = await cli('resize', photo, '-o', path.join(dir, name), '--width', '10');
       expect(code).toBe(2);
       expect(stderr).toBe(
-        `edge-resizer: cannot tell the output format from '${name}': name it .jpg, .png, .webp or .avif, or pass --format\n`,
+        `edge-resizer: cannot tell the output format of '${name}': name it .jpg, .png, .webp or .avif, or pass --format\n`,
       );
     },
   );

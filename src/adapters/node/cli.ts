@@ -125,7 +125,7 @@ async function resizeCommand(args: string[]): Promise<void> {
   const asked = query.get('format');
   if (!inferred && (asked === null || asked === 'auto'))
     throw new UsageError(
-      `cannot tell the output format from '${path.basename(output)}': name it .jpg, .png, .webp or .avif, or pass --format`,
+      `cannot tell the output format of '${path.basename(output)}': name it .jpg, .png, .webp or .avif, or pass --format`,
     );
   if (inferred && asked !== null && asked !== 'auto' && asked !== inferred)
     throw new UsageError(`--format ${asked} contradicts the output name '${path.basename(output)}'`);
