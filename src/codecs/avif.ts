@@ -1,5 +1,6 @@
 /**
- * AVIF through libavif with libaom (encoder) and dav1d (decoder), the jSquash builds, with our glue.
+ * AVIF through libavif 1.0.1 with libaom 3.7.0 (encoding and decoding), the jSquash builds, with our
+ * glue.
  * Both modules are large (3.5 MB and 1.2 MB of WebAssembly), so they load only when a request needs
  * them; the Lambda@Edge bundle keeps them in files beside index.mjs (scripts/edge-bundle.mjs).
  */

@@ -1,5 +1,5 @@
 /**
- * Slots for the Emscripten-built codecs of jSquash (libwebp). Their factories accept an
+ * Slots for the Emscripten-built codecs of jSquash (libavif with libaom). Their factories accept an
  * `instantiateWasm` hook, which we use to hand over our compiled module: no fetch, no filesystem,
  * and calling the factory again yields a fresh instance after a trap.
  * Note: on Node and Workers these factories define `globalThis.ImageData` when it is missing,

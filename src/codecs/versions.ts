@@ -9,6 +9,7 @@ export const CODEC_VERSIONS: Readonly<Record<string, string>> = {
   libpng: '1.6.39 (Debian source libpng1.6 1.6.39-2+deb12u5), PNG',
   zlib: '1.2.13 (Debian source 1:1.2.13.dfsg-1), PNG',
   giflib: '5.2.1 (Debian source 5.2.1-2.5+deb12u1), GIF decoding',
-  libwebp: 'commit d2e245ea (2020, from @jsquash/webp 1.5.0), WebP',
+  libwebp: '1.2.4 (Debian source 1.2.4-0.2+deb12u1, CVE-2023-4863 fixed), WebP',
+  libavif: '1.0.1 with libaom 3.7.0 (the @jsquash/avif 2.1.1 build), AVIF',
   'edge-resizer kernels': 'wasm/resize.c, wasm/jpeg-encode.c: resizing, JPEG encoding',
 };

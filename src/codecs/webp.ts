@@ -1,34 +1,57 @@
-/** WebP through libwebp (jSquash builds; the SIMD encoder, which every target runtime supports). */
-import decoderFactory from '@jsquash/webp/codec/dec/webp_dec.js';
-import decoderWasm from '@jsquash/webp/codec/dec/webp_dec.wasm';
-import encoderFactory from '@jsquash/webp/codec/enc/webp_enc_simd.js';
-import encoderWasm from '@jsquash/webp/codec/enc/webp_enc_simd.wasm';
-import { defaultOptions as codecDefaults } from '@jsquash/webp/meta.js';
-import { type EmscriptenImage, emscriptenSlot, toRawImage } from './emscripten.js';
+/**
+ * WebP through Debian's libwebp 1.2.4 with its security fixes (CVE-2023-4863 among them), built by
+ * wasm/build.mjs as two modules, a decoder and an encoder, driven by our glue (wasm/webp.c).
+ */
+import decoderWasm from '../../wasm/build/webp-decode.wasm';
+import encoderWasm from '../../wasm/build/webp-encode.wasm';
 import type { Decoder, Encoder } from './types.js';
+import { type WasiCodec, wasiCodecSlot } from './wasi.js';
+import type { WasmSlot } from './wasm-slot.js';
 
-/** The encoder's full option record (every field is required by its bindings). */
-type LibWebpOptions = Record<string, number | boolean> & { quality: number };
-const defaultOptions: LibWebpOptions = { ...codecDefaults };
-
-interface LibWebpDecoder {
-  decode(bytes: Uint8Array): EmscriptenImage | null;
+interface LibWebp extends WasiCodec {
+  wp_alloc(size: number): number;
+  wp_free(pointer: number): void;
+  wp_release(result: number): void;
 }
 
-interface LibWebpEncoder {
-  encode(data: Uint8Array, width: number, height: number, options: LibWebpOptions): Uint8Array | null;
+interface LibWebpDecoder extends LibWebp {
+  wp_decode(input: number, size: number): number;
 }
 
-export const webpDecoderSlot = emscriptenSlot<LibWebpDecoder>(
+interface LibWebpEncoder extends LibWebp {
+  wp_encode(rgba: number, width: number, height: number, quality: number): number;
+}
+
+export const webpDecoderSlot: WasmSlot<LibWebpDecoder> = wasiCodecSlot<LibWebpDecoder>(
   'webp decoder',
   decoderWasm,
-  decoderFactory as never,
 );
-export const webpEncoderSlot = emscriptenSlot<LibWebpEncoder>(
+export const webpEncoderSlot: WasmSlot<LibWebpEncoder> = wasiCodecSlot<LibWebpEncoder>(
   'webp encoder',
   encoderWasm,
-  encoderFactory as never,
 );
+
+/** Runs `call` on a copy of `bytes` in the module, and returns the result struct's image bytes. */
+function through<T extends LibWebp>(
+  api: T,
+  bytes: Uint8Array,
+  call: (input: number) => number,
+  what: string,
+) {
+  const input = api.wp_alloc(bytes.length);
+  if (!input) throw new Error('out of memory');
+  let result = 0;
+  try {
+    new Uint8Array(api.memory.buffer).set(bytes, input);
+    result = call(input);
+    if (!result) throw new Error(what);
+    const [width = 0, height = 0, data = 0, size = 0] = new Uint32Array(api.memory.buffer, result, 4);
+    return { width, height, data: new Uint8Array(api.memory.buffer, data, size).slice() };
+  } finally {
+    if (result) api.wp_release(result);
+    api.wp_free(input);
+  }
+}
 
 /**
  * The ICC profile of an extended WebP (the VP8X header says it has one, in an ICCP chunk), or
@@ -49,7 +72,9 @@ export function webpIccProfile(bytes: Uint8Array): Uint8Array | undefined {
 
 export const webpDecoder: Decoder = {
   decode: async (bytes) => {
-    const image = await webpDecoderSlot.use('corrupt-input', (api) => toRawImage(api.decode(bytes), 'WebP'));
+    const image = await webpDecoderSlot.use('corrupt-input', (api) =>
+      through(api, bytes, (input) => api.wp_decode(input, bytes.length), 'WebP decode failed'),
+    );
     const icc = webpIccProfile(bytes);
     return icc ? { ...image, icc } : image;
   },
@@ -58,9 +83,14 @@ export const webpDecoder: Decoder = {
 export const webpEncoder: Encoder = {
   prepare: () => webpEncoderSlot.get(),
   encode: (image, { quality }) =>
-    webpEncoderSlot.use('codec-failure', (api) => {
-      const out = api.encode(image.data, image.width, image.height, { ...defaultOptions, quality });
-      if (!out) throw new Error('WebP encode failed');
-      return out;
-    }),
+    webpEncoderSlot.use(
+      'codec-failure',
+      (api) =>
+        through(
+          api,
+          image.data,
+          (input) => api.wp_encode(input, image.width, image.height, quality),
+          'WebP encode failed',
+        ).data,
+    ),
 };

@@ -29,8 +29,8 @@ test('the zipped package stays within 2 MB with AVIF, its JPEG/PNG/WebP path wit
     'jpeg-encode.wasm',
     'png.wasm',
     'resize.wasm',
-    'webp_dec.wasm',
-    'webp_enc_simd.wasm',
+    'webp-decode.wasm',
+    'webp-encode.wasm',
   ]);
   expect(zippedPackageSize(files)).toBeLessThanOrEqual(2_000_000);
   expect(zippedPackageSize(corePathFiles(files))).toBeLessThanOrEqual(ONE_MIB / 2);

@@ -1,0 +1,71 @@
+/*
+ * WebP with Debian's libwebp 1.2.4 (wasm/debian/sources.json: Debian's security fixes, CVE-2023-4863
+ * among them), our own glue. Built twice by wasm/build.mjs: a decoder (WEBP_GLUE_DECODE) and an
+ * encoder (WEBP_GLUE_ENCODE), so a request loads only the half it needs.
+ *
+ * Decoding: any still WebP (lossy, lossless, with alpha) to RGBA8. Encoding: RGBA8 to lossy WebP with
+ * libwebp's default preset at the given quality (method 4, alpha kept losslessly-filtered at quality
+ * 100), as sharp's and jSquash's defaults.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+typedef struct {
+  uint32_t width;
+  uint32_t height;
+  uint8_t *data;
+  uint32_t size;
+} result_t;
+
+__attribute__((export_name("wp_alloc"))) uint8_t *wp_alloc(size_t size) { return malloc(size); }
+__attribute__((export_name("wp_free"))) void wp_free(void *pointer) { free(pointer); }
+
+#ifdef WEBP_GLUE_DECODE
+#include "webp/decode.h"
+
+/** RGBA8 pixels, or 0 when the data is not a WebP libwebp can decode in full. */
+__attribute__((export_name("wp_decode"))) result_t *wp_decode(const uint8_t *input, size_t size) {
+  int width = 0, height = 0;
+  uint8_t *pixels = WebPDecodeRGBA(input, size, &width, &height);
+  if (!pixels) return 0;
+  result_t *result = calloc(1, sizeof(result_t));
+  if (!result) {
+    WebPFree(pixels);
+    return 0;
+  }
+  result->width = (uint32_t)width;
+  result->height = (uint32_t)height;
+  result->data = pixels;
+  result->size = (uint32_t)width * (uint32_t)height * 4;
+  return result;
+}
+#endif
+
+#ifdef WEBP_GLUE_ENCODE
+#include "webp/encode.h"
+
+/** A lossy WebP of the RGBA8 image, or 0 when libwebp refuses it. */
+__attribute__((export_name("wp_encode"))) result_t *wp_encode(const uint8_t *rgba, uint32_t width,
+                                                               uint32_t height, float quality) {
+  uint8_t *out = 0;
+  size_t size = WebPEncodeRGBA(rgba, (int)width, (int)height, (int)width * 4, quality, &out);
+  if (!size) return 0;
+  result_t *result = calloc(1, sizeof(result_t));
+  if (!result) {
+    WebPFree(out);
+    return 0;
+  }
+  result->width = width;
+  result->height = height;
+  result->data = out;
+  result->size = (uint32_t)size;
+  return result;
+}
+#endif
+
+__attribute__((export_name("wp_release"))) void wp_release(result_t *result) {
+  if (!result) return;
+  free(result->data); // WebPFree is free() in this build (no custom allocator)
+  free(result);
+}
