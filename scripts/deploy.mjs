@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `npm run deploy [-- --config FILE] [cdk deploy options]`: `cdk deploy` with the app of cdk.json
+// (outputs written to cdk-outputs.json)
 // (scripts/synth.mjs), which builds dist/ from the same configuration file before synthesising, so
 // the deployed bundles and the template cannot disagree. Needs AWS credentials and a bootstrapped
 // us-east-1 (npx cdk bootstrap aws://ACCOUNT/us-east-1).
@@ -20,6 +21,8 @@ if (at !== -1) {
   env.EDGE_RESIZER_CONFIG = path.resolve(file);
   args.splice(at, 2);
 }
+// The stack's outputs (Url, BucketName, ...) also go to cdk-outputs.json, for the README's next steps.
+if (!args.some((arg) => arg.startsWith('--outputs-file'))) args.push('--outputs-file', 'cdk-outputs.json');
 const cdk = path.join(root, 'node_modules', 'aws-cdk', 'bin', 'cdk');
 const run = spawnSync(process.execPath, [cdk, 'deploy', ...args], { cwd: root, env, stdio: 'inherit' });
 process.exit(run.status ?? 1);

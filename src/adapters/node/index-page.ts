@@ -1,6 +1,9 @@
 /**
- * The dev server's index page: every image of the folder, the original beside resized variants,
- * with each variant's bytes, dimensions and Server-Timing measured in the browser.
+ * The dev server's page at `/`: a playground (pick an image, set each parameter and the Accept
+ * header, see the result at its natural size beside the original, with the response's type, bytes,
+ * dimensions, Server-Timing stages or passthrough reason, and the URL to copy), then every image of
+ * the folder with a few variants. Every figure shown comes from the response whose bytes are shown:
+ * images are fetched with an explicit Accept and displayed from that response.
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -56,6 +59,44 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** Accept headers to try: what browsers send for images, and what a plain HTTP client sends. */
+export const ACCEPT_CHOICES: Record<string, string> = {
+  'Chrome (AVIF, WebP)': 'image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8',
+  'Safari 16 (WebP, no AVIF)': 'image/webp,image/png,image/svg+xml,image/*;q=0.8,video/*;q=0.8,*/*;q=0.5',
+  'curl (*/*)': '*/*',
+};
+
+function options(values: readonly string[], selected?: string): string {
+  return values
+    .map((value) => `<option${value === selected ? ' selected' : ''}>${escapeHtml(value)}</option>`)
+    .join('');
+}
+
+function playground(images: ListedImage[]): string {
+  const names = images.map((image) => image.urlPath);
+  const accepts = Object.entries(ACCEPT_CHOICES)
+    .map(([label, value]) => `<option value="${escapeHtml(value)}">${escapeHtml(label)}</option>`)
+    .join('');
+  return `<section id="playground">
+  <h2>Playground</h2>
+  <form id="controls">
+    <label>image <select name="image">${names.map((name) => `<option value="${escapeHtml(name)}">${escapeHtml(decodeURIComponent(name.slice(1)))}</option>`).join('')}</select></label>
+    <label>width <input name="width" type="number" min="1" value="300"></label>
+    <label>height <input name="height" type="number" min="1"></label>
+    <label>fit <select name="fit"><option value="">(cover)</option>${options(['cover', 'contain', 'fill', 'inside', 'outside'])}</select></label>
+    <label>format <select name="format"><option value="">(auto)</option>${options(['jpeg', 'png', 'webp', 'avif', 'auto'])}</select></label>
+    <label>quality <input name="quality" type="number" min="1" max="100"></label>
+    <label>accept <select name="accept">${accepts}</select></label>
+  </form>
+  <p class="url"><input id="url" readonly size="60"> <button type="button" id="copy">copy URL</button></p>
+  <p id="figures" aria-live="polite">…</p>
+  <div class="pair natural">
+    <figure><img id="result" alt="result"><figcaption>result</figcaption></figure>
+    <figure><img id="original" alt="original"><figcaption>original</figcaption></figure>
+  </div>
+</section>`;
+}
+
 function card(image: ListedImage): string {
   const name = escapeHtml(decodeURIComponent(image.urlPath.slice(1)));
   const href = escapeHtml(image.urlPath);
@@ -70,47 +111,104 @@ function card(image: ListedImage): string {
   <h2>${name}</h2>
   <p><a href="${href}">original</a> · ${info.format} · ${dims} · ${(image.bytes / 1024).toFixed(1)} KiB</p>
   <div class="pair">
-    <figure><img src="${href}" alt="${name} original" loading="lazy"><figcaption>original</figcaption></figure>
-    <figure><img src="${href}?width=300" alt="${name} at 300 px" loading="lazy"><figcaption>?width=300</figcaption></figure>
+    <figure><img data-src="${href}" alt="${name} original"><figcaption>original</figcaption></figure>
+    <figure><img data-src="${href}?width=300" alt="${name} at 300 px"><figcaption>?width=300</figcaption></figure>
   </div>
   <ul>${variants}</ul>
 </section>`;
 }
 
-// Fetches each variant and shows what the server answered: size, type, dimensions, timings, or the
-// reason it served the original.
+// The page's script: every image and figure comes from one fetch with an explicit Accept, so what is
+// measured is what is shown (a plain fetch() would send Accept: */* while <img> sends the browser's).
 const SCRIPT = `
+const ACCEPT = document.querySelector('[name=accept]').value;
+async function load(url, accept) {
+  const res = await fetch(url, { headers: { accept } });
+  const blob = await res.blob();
+  const reason = res.headers.get('x-resizer-passthrough');
+  const timing = res.headers.get('server-timing') || '';
+  const stages = timing.split(',').filter(Boolean).map((part) => {
+    const m = part.trim().match(/^([a-z]+);dur=([0-9.]+)/);
+    return m ? m[1] + ' ' + Math.round(Number(m[2])) + ' ms' : part.trim();
+  });
+  let dims = '';
+  try { const bmp = await createImageBitmap(blob); dims = bmp.width + '×' + bmp.height; } catch {}
+  return { blob, reason, stages, dims, type: res.headers.get('content-type'), status: res.status };
+}
+function describe(r) {
+  if (r.status !== 200) return 'status ' + r.status;
+  if (r.reason) return 'original (' + r.reason + ') · ' + r.type + ' · ' + (r.blob.size / 1024).toFixed(1) + ' KiB';
+  return r.dims + ' · ' + r.type + ' · ' + (r.blob.size / 1024).toFixed(1) + ' KiB · ' + r.stages.join(', ');
+}
+function show(img, blob) {
+  if (img.dataset.blob) URL.revokeObjectURL(img.dataset.blob);
+  img.dataset.blob = URL.createObjectURL(blob);
+  img.src = img.dataset.blob;
+}
+// Playground
+const form = document.getElementById('controls');
+let generation = 0;
+async function update() {
+  if (!form) return;
+  const data = new FormData(form);
+  const query = new URLSearchParams();
+  for (const name of ['width', 'height', 'fit', 'format', 'quality']) {
+    const value = String(data.get(name) || '').trim();
+    if (value) query.set(name, value);
+  }
+  const path = String(data.get('image'));
+  const url = path + (query.size ? '?' + query : '');
+  document.getElementById('url').value = new URL(url, location.href).href;
+  const mine = ++generation;
+  const figures = document.getElementById('figures');
+  figures.textContent = '…';
+  const [result, original] = await Promise.all([load(url, String(data.get('accept'))), load(path, String(data.get('accept')))]);
+  if (mine !== generation) return;
+  show(document.getElementById('result'), result.blob);
+  show(document.getElementById('original'), original.blob);
+  figures.textContent = describe(result);
+  figures.dataset.type = result.type || '';
+  figures.dataset.bytes = String(result.blob.size);
+  figures.dataset.dims = result.dims;
+  figures.dataset.reason = result.reason || '';
+  figures.dataset.url = url;
+}
+form?.addEventListener('input', update);
+form?.addEventListener('change', update);
+document.getElementById('copy')?.addEventListener('click', () => navigator.clipboard?.writeText(document.getElementById('url').value));
+update();
+// The grid of variants
+for (const img of document.querySelectorAll('img[data-src]')) load(img.dataset.src, ACCEPT).then((r) => show(img, r.blob));
 for (const el of document.querySelectorAll('.stat')) {
-  fetch(el.dataset.url).then(async (res) => {
-    const blob = await res.blob();
-    const reason = res.headers.get('x-resizer-passthrough');
-    const timing = res.headers.get('server-timing') || '';
-    const total = timing.split(',').reduce((sum, part) => sum + Number((part.match(/dur=([0-9.]+)/) || [0, 0])[1]), 0);
-    let dims = '';
-    try { const bmp = await createImageBitmap(blob); dims = bmp.width + '×' + bmp.height + ' · '; } catch {}
-    el.textContent = reason
-      ? 'original (' + reason + ')'
-      : dims + res.headers.get('content-type') + ' · ' + (blob.size / 1024).toFixed(1) + ' KiB · ' + total.toFixed(0) + ' ms';
-    el.title = timing;
+  load(el.dataset.url, ACCEPT).then((r) => {
+    el.textContent = describe(r);
+    el.title = r.stages.join(', ');
   });
 }`;
 
 export async function renderIndex(root: string): Promise<string> {
   const images = await listImages(root);
-  const body = images.length ? images.map(card).join('\n') : '<p>No images in this folder.</p>';
+  const body = images.length
+    ? `${playground(images)}\n<h2>All images</h2>\n${images.map(card).join('\n')}`
+    : '<p>No images in this folder.</p>';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>edge-resizer: ${escapeHtml(path.basename(path.resolve(root)))}</title>
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>edge-resizer: ${escapeHtml(path.basename(path.resolve(root)))}</title>
 <style>
 body{font:15px/1.4 system-ui,sans-serif;margin:2rem;color:#222}
 .card{border:1px solid #ddd;border-radius:8px;padding:1rem;margin:0 0 1.5rem}
 .card h2{margin:0 0 .25rem;font-size:1.1rem}
 .pair{display:flex;gap:1rem;align-items:flex-start}
-.pair img{max-width:300px;height:auto;background:repeating-conic-gradient(#eee 0 25%,#fff 0 50%) 0 0/16px 16px}
+.pair{overflow-x:auto}
+.pair img{height:auto;background:repeating-conic-gradient(#eee 0 25%,#fff 0 50%) 0 0/16px 16px}
 figure{margin:0}.stat{color:#666}
+#controls{display:flex;flex-wrap:wrap;gap:.5rem 1rem;margin:.5rem 0}
+#controls input[type=number]{width:5rem}
+#figures{font-variant-numeric:tabular-nums}
 </style></head>
 <body><h1>edge-resizer</h1>
-<p>Every image of <code>${escapeHtml(root)}</code>. Add <code>?width=</code>, <code>height</code>, <code>fit</code>,
-<code>format</code>, <code>quality</code> to any image URL.</p>
+<p>The images of <code>${escapeHtml(root)}</code>, resized as the edge resizes them. Images are shown at
+their natural size. Add <code>?width=</code>, <code>height</code>, <code>fit</code>, <code>format</code>,
+<code>quality</code> to any image URL, or try them below.</p>
 ${body}
 <script>${SCRIPT}</script>
 </body></html>`;
