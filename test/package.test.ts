@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
@@ -13,13 +13,15 @@ beforeAll(async () => {
   app = mkdtempSync(path.join(tmpdir(), 'edge-resizer-consumer-'));
   execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', app], { stdio: 'pipe' });
   const tarball = readdirSync(app).find((name) => name.endsWith('.tgz')) as string;
-  const target = path.join(app, 'node_modules', 'edge-resizer');
-  mkdirSync(target, { recursive: true });
-  execFileSync('tar', ['xzf', path.join(app, tarball), '-C', target, '--strip-components=1']);
   writeFileSync(
     path.join(app, 'package.json'),
     JSON.stringify({ name: 'consumer', type: 'module', private: true }),
   );
+  // As the README says: npm install of the tarball, offline (it has no dependencies to fetch).
+  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', `./${tarball}`], {
+    cwd: app,
+    stdio: 'pipe',
+  });
   writeFileSync(path.join(app, 'photo.jpg'), await scene(400, 300).jpeg().toBuffer());
 }, 120_000);
 
@@ -73,6 +75,26 @@ try { await transform(new Uint8Array(8), { width: 1 }); } catch (error) { consol
   const output = execFileSync(process.execPath, ['main.js'], { cwd: app }).toString().trim().split('\n');
   expect(JSON.parse(output[0] as string)).toMatchObject({ format: 'webp', width: 200, height: 150 });
   expect(output[1]).toBe('unsupported-input');
+});
+
+test('npx edge-resizer works from the dependent project: --version, and a resize to AVIF', () => {
+  const npx = (...args: string[]) =>
+    execFileSync('npx', ['--no-install', 'edge-resizer', ...args], { cwd: app }).toString();
+  expect(npx('--version').split('\n')[0]).toBe(
+    `edge-resizer ${JSON.parse(readFileSync('package.json', 'utf8')).version}`,
+  );
+  expect(npx('resize', 'photo.jpg', '-o', 'small.avif', '--width', '100')).toMatch(
+    /^small\.avif: 100x75 avif/,
+  );
+});
+
+test('the tarball holds the library only: no deployables, no duplicate WebAssembly', () => {
+  const listing = execFileSync('tar', [
+    'tzf',
+    path.join(app, readdirSync(app).find((n) => n.endsWith('.tgz')) as string),
+  ]).toString();
+  expect(listing).not.toMatch(/dist\/(lambda-edge|workers|cloudfront)\//);
+  expect(listing).toMatch(/dist\/avif_enc\.wasm/);
 });
 
 test('its types check in a strict NodeNext TypeScript project', () => {
