@@ -6,7 +6,8 @@
 //   node wasm/build.mjs --check   rebuild into a temporary folder and fail if it differs from the
 //                                 committed build (CI runs this through the test suite)
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,6 +111,23 @@ export const CODECS = {
           COPYRIGHT_YEAR: '1991-2023',
         },
       },
+    },
+    // Our one change to Debian's source: wasm32 has 32-bit size_t but native 64-bit integers, so the
+    // Huffman decoder gets the 64-bit bit buffer libjpeg-turbo already uses for x32 (fewer refills:
+    // 8% off a 5K baseline decode at 1/4, bench/README.md).
+    edits: {
+      'libjpeg-turbo': [
+        {
+          file: 'jdhuff.h',
+          from: '#elif defined(__x86_64__) && defined(__ILP32__)\n',
+          to: '#elif (defined(__x86_64__) && defined(__ILP32__)) || defined(__wasm__)\n',
+        },
+        {
+          file: 'jdhuff.c',
+          from: '#if SIZEOF_SIZE_T == 8 || defined(_WIN64) || (defined(__x86_64__) && defined(__ILP32__))\n',
+          to: '#if SIZEOF_SIZE_T == 8 || defined(_WIN64) || (defined(__x86_64__) && defined(__ILP32__)) || defined(__wasm__)\n',
+        },
+      ],
     },
     glue: 'jpeg-decode.c',
   },
@@ -396,8 +414,29 @@ async function generateProfiles(toolchain, dir, lcms) {
   );
 }
 
+/**
+ * The tree with our edits applied (exact text replacements, each of which must match once), in a
+ * copy beside the pristine one, keyed by the edits: the cache never mixes patched and pristine.
+ */
+function editedTree(pkg, edits) {
+  const tree = sourceTree(pkg);
+  if (!edits?.length) return tree;
+  const key = createHash('sha256').update(JSON.stringify(edits)).digest('hex').slice(0, 12);
+  const copy = path.join(path.dirname(tree), `edited-${key}`);
+  if (existsSync(path.join(copy, '.complete'))) return copy;
+  rmSync(copy, { recursive: true, force: true });
+  cpSync(tree, copy, { recursive: true });
+  for (const { file, from, to } of edits) {
+    const text = readFileSync(path.join(copy, file), 'utf8');
+    if (text.split(from).length !== 2) throw new Error(`${pkg}/${file}: the edit's text must occur once`);
+    writeFileSync(path.join(copy, file), text.replace(from, to));
+  }
+  writeFileSync(path.join(copy, '.complete'), '');
+  return copy;
+}
+
 async function includeFlags(codec, toolchain) {
-  const trees = Object.fromEntries(codec.packages.map((pkg) => [pkg, sourceTree(pkg)]));
+  const trees = Object.fromEntries(codec.packages.map((pkg) => [pkg, editedTree(pkg, codec.edits?.[pkg])]));
   const configured = Object.entries(codec.configure ?? {}).map(([pkg, spec]) =>
     configureHeaders(trees[pkg], spec),
   );
