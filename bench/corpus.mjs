@@ -24,6 +24,7 @@ const SPECS = [
     encode: (s) => s.jpeg({ quality: 92, chromaSubsampling: '4:4:4' }),
   },
   { name: 'scene-1600x1000.png', width: 1600, height: 1000, encode: (s) => s.png() },
+  { name: 'scene-4096x4096.webp', width: 4096, height: 4096, encode: (s) => s.webp({ quality: 85 }) },
   // What phones and print workflows send: the colour engine's cost, side by side with sharp's.
   {
     name: 'scene-4032x3024-p3.jpg',

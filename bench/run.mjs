@@ -36,7 +36,7 @@ const names = Object.keys(PIPELINES);
 
 const images = values.images
   ? readdirSync(values.images)
-      .filter((n) => /\.(jpe?g|png)$/i.test(n))
+      .filter((n) => /\.(jpe?g|png|webp|gif|avif)$/i.test(n))
       .sort()
       .map((n) => path.join(values.images, n))
   : await generatedCorpus(path.join(here, '.corpus'));

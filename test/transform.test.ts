@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { planTransform } from '../src/core/transform.js';
 import { transform } from '../src/index.js';
 import { pngBomb } from './helpers/bombs.js';
 import { colourAt, decode, deltaE, quadrants, scene, similarity, toBytes } from './helpers/images.js';
@@ -282,5 +283,22 @@ describe('the decoded-pixel limit follows shrink-on-load', () => {
       code: 'too-many-pixels',
       message,
     });
+  });
+});
+
+describe('WebP decodes straight to the size it is resampled to, as sharp does', () => {
+  test('the plan scales on load, and the result stays perceptually sharp-equal', async () => {
+    const input = await toBytes(scene(2400, 1600, 9).webp({ quality: 90 }));
+    const { plan } = planTransform(input, { width: 600, height: 600, fit: 'cover' });
+    expect(plan.scaleTo).toEqual({ width: 900, height: 600 }); // the cover resize, before its crop
+    const result = await transform(input, { width: 600, height: 600, fit: 'cover', format: 'png' });
+    expect([result.width, result.height]).toEqual([600, 600]);
+    const reference = new Uint8Array(await sharp(input).resize(600, 600, { fit: 'cover' }).png().toBuffer());
+    expect(await similarity(result.data, reference)).toBeGreaterThan(0.99);
+  });
+
+  test('no scaling when nothing shrinks', async () => {
+    const input = await toBytes(scene(300, 200).webp());
+    expect(planTransform(input, { format: 'png' }).plan.scaleTo).toBeUndefined();
   });
 });

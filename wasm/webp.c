@@ -24,20 +24,34 @@ __attribute__((export_name("wp_free"))) void wp_free(void *pointer) { free(point
 #ifdef WEBP_GLUE_DECODE
 #include "webp/decode.h"
 
-/** RGBA8 pixels, or 0 when the data is not a WebP libwebp can decode in full. */
-__attribute__((export_name("wp_decode"))) result_t *wp_decode(const uint8_t *input, size_t size) {
-  int width = 0, height = 0;
-  uint8_t *pixels = WebPDecodeRGBA(input, size, &width, &height);
-  if (!pixels) return 0;
-  result_t *result = calloc(1, sizeof(result_t));
-  if (!result) {
-    WebPFree(pixels);
+/**
+ * RGBA8 pixels, or 0 when the data is not a WebP libwebp can decode in full. With a width and height
+ * (both non-zero) the image is scaled to them while it decodes, row by row, by libwebp's own
+ * rescaler, as libvips does for sharp: the full-size RGBA image is never made.
+ */
+__attribute__((export_name("wp_decode"))) result_t *wp_decode(const uint8_t *input, size_t size,
+                                                               uint32_t width, uint32_t height) {
+  WebPDecoderConfig config;
+  if (!WebPInitDecoderConfig(&config)) return 0;
+  if (width && height) {
+    config.options.use_scaling = 1;
+    config.options.scaled_width = (int)width;
+    config.options.scaled_height = (int)height;
+  }
+  config.output.colorspace = MODE_RGBA;
+  if (WebPDecode(input, size, &config) != VP8_STATUS_OK) {
+    WebPFreeDecBuffer(&config.output);
     return 0;
   }
-  result->width = (uint32_t)width;
-  result->height = (uint32_t)height;
-  result->data = pixels;
-  result->size = (uint32_t)width * (uint32_t)height * 4;
+  result_t *result = calloc(1, sizeof(result_t));
+  if (!result) {
+    WebPFreeDecBuffer(&config.output);
+    return 0;
+  }
+  result->width = (uint32_t)config.output.width;
+  result->height = (uint32_t)config.output.height;
+  result->data = config.output.u.RGBA.rgba; // owned by us now: released with free()
+  result->size = (uint32_t)config.output.u.RGBA.size;
   return result;
 }
 #endif

@@ -27,12 +27,19 @@ export interface DecodeOptions {
    * ending early, corrupt segments) rejects with `corrupt-input`; `error`: only fatal errors do.
    */
   failOn?: 'warning' | 'error';
+  /**
+   * For decoders that scale while decoding (`scalesOnLoad`): the size to decode straight to, in
+   * stored (pre-orientation) sides.
+   */
+  size?: { width: number; height: number };
 }
 
 export interface Decoder {
   decode(bytes: Uint8Array, options?: DecodeOptions): Promise<DecodedImage>;
   /** Whether `shrink` is honoured. */
   readonly shrinksOnLoad?: boolean;
+  /** Whether `size` is honoured (any size, not only 1/2, 1/4, 1/8). */
+  readonly scalesOnLoad?: boolean;
 }
 
 export interface Encoder {

@@ -15,7 +15,7 @@ interface LibWebp extends WasiCodec {
 }
 
 interface LibWebpDecoder extends LibWebp {
-  wp_decode(input: number, size: number): number;
+  wp_decode(input: number, size: number, width: number, height: number): number;
 }
 
 interface LibWebpEncoder extends LibWebp {
@@ -70,10 +70,20 @@ export function webpIccProfile(bytes: Uint8Array): Uint8Array | undefined {
   return undefined;
 }
 
+/**
+ * Decodes straight to the size asked, as sharp does for WebP (libvips's `scale`): libwebp's rescaler
+ * averages rows as they decode, so a 4096x4096 original never becomes a 64 MB RGBA image.
+ */
 export const webpDecoder: Decoder = {
-  decode: async (bytes) => {
+  scalesOnLoad: true,
+  decode: async (bytes, { size } = {}) => {
     const image = await webpDecoderSlot.use('corrupt-input', (api) =>
-      through(api, bytes, (input) => api.wp_decode(input, bytes.length), 'WebP decode failed'),
+      through(
+        api,
+        bytes,
+        (input) => api.wp_decode(input, bytes.length, size?.width ?? 0, size?.height ?? 0),
+        'WebP decode failed',
+      ),
     );
     const icc = webpIccProfile(bytes);
     return icc ? { ...image, icc } : image;

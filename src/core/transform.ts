@@ -74,6 +74,8 @@ export interface TransformPlan {
   quality: number;
   /** The DCT shrink-on-load factor the decoder will use (1 when it cannot shrink). */
   shrink: 1 | 2 | 4 | 8;
+  /** For decoders that scale while decoding (WebP): the size decoded straight to. */
+  scaleTo?: Size;
 }
 
 export function planTransform(bytes: Uint8Array, options: TransformOptions, context: TransformContext = {}) {
@@ -110,9 +112,14 @@ export function planTransform(bytes: Uint8Array, options: TransformOptions, cont
   if (!encoderFor(format))
     throw new ResizerError('format-disabled', `No encoder for ${format} in this build`);
   // Memory follows the pixels actually decoded: a JPEG shrunk on load costs a fraction of its size.
-  const shrink = decoderFor(info.format)?.shrinksOnLoad
-    ? shrinkOnLoad(info, orientedSize(geometry.resize, info.orientation))
-    : 1;
+  const target = orientedSize(geometry.resize, info.orientation);
+  const shrink = decoderFor(info.format)?.shrinksOnLoad ? shrinkOnLoad(info, target) : 1;
+  const scaleTo =
+    decoderFor(info.format)?.scalesOnLoad && target.width * target.height < info.width * info.height
+      ? target
+      : undefined;
+  // The limit counts what the decoder holds: a JPEG shrunk on load holds its shrunk size, but libwebp
+  // scaling while it decodes still holds a lossless image whole, so WebP counts at full size.
   const decoded = shrunkSize(info, shrink);
   if (decoded.width * decoded.height > limits.maxDecodedPixels) {
     throw new ResizerError(
@@ -127,6 +134,7 @@ export function planTransform(bytes: Uint8Array, options: TransformOptions, cont
     negotiated,
     quality: request.quality ?? config.defaultQuality,
     shrink,
+    ...(scaleTo ? { scaleTo } : {}),
   };
   return { plan, config };
 }
@@ -147,8 +155,12 @@ export async function transform(
   encoder.prepare().catch(() => undefined); // a failure resurfaces, typed, when encoding
   const decoder = decoderFor(info.format) as NonNullable<ReturnType<typeof decoderFor>>;
   const { shrink } = plan;
-  const decoded = await decoder.decode(bytes, { shrink, failOn: config.failOn });
-  const expected = shrunkSize(info, shrink);
+  const decoded = await decoder.decode(bytes, {
+    shrink,
+    failOn: config.failOn,
+    ...(plan.scaleTo ? { size: plan.scaleTo } : {}),
+  });
+  const expected = plan.scaleTo ?? shrunkSize(info, shrink);
   if (decoded.width !== expected.width || decoded.height !== expected.height) {
     throw new ResizerError(
       'corrupt-input',
