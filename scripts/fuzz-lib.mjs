@@ -23,7 +23,10 @@ export function random(seed) {
   };
 }
 
-/** Small valid images: JPEG (baseline, progressive, 4:4:4, grey), PNG (RGB, RGBA, 16-bit, interlaced, palette), WebP. */
+/**
+ * Small valid images: JPEG (baseline, progressive, 4:4:4, grey, CMYK, with an ICC profile), PNG (RGB,
+ * RGBA, 16-bit, interlaced, palette, with a profile), WebP (with a profile), static GIF, AVIF.
+ */
 export async function seedImages(sharp) {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="96" height="64"><rect width="96" height="64" fill="#358"/><circle cx="30" cy="30" r="22" fill="#e93"/><path d="M50 60 L90 5" stroke="#fff" stroke-width="4"/></svg>`;
   const base = () => sharp(Buffer.from(svg));
@@ -41,6 +44,13 @@ export async function seedImages(sharp) {
     'webp-lossy': (s) => s.flatten().webp(),
     'webp-lossless': (s) => s.webp({ lossless: true }),
     'webp-alpha': (s) => s.webp({ alphaQuality: 80 }),
+    // The decoders and colour paths added by issues 11 and 14.
+    'jpeg-cmyk': (s) => s.flatten().toColourspace('cmyk').jpeg(),
+    'jpeg-p3': (s) => s.flatten().withIccProfile('p3').jpeg(),
+    'png-p3': (s) => s.withIccProfile('p3').png(),
+    'webp-p3': (s) => s.withIccProfile('p3').webp(),
+    'gif-static': (s) => s.gif(),
+    avif: (s) => s.avif({ quality: 60 }),
   };
   const seeds = [];
   for (const [name, make] of Object.entries(kinds))
@@ -48,7 +58,7 @@ export async function seedImages(sharp) {
   return seeds;
 }
 
-// --- structure: JPEG segments, PNG chunks, RIFF chunks ------------------------------------------
+// --- structure: JPEG segments, PNG chunks, RIFF chunks, ISOBMFF boxes ------------------------------------------
 
 function jpegSegments(b) {
   const out = [];
@@ -77,7 +87,7 @@ function pngChunks(b) {
 function riffChunks(b) {
   const out = [];
   for (let o = 12; o + 8 <= b.length; ) {
-    const length = b[o + 4] | (b[o + 5] << 8) | (b[o + 6] << 16) | (b[o + 7] << 24);
+    const length = (b[o + 4] | (b[o + 5] << 8) | (b[o + 6] << 16) | (b[o + 7] << 24)) >>> 0;
     const end = o + 8 + length + (length & 1);
     out.push({ start: o, end: Math.min(end, b.length) });
     o = end;
@@ -85,10 +95,26 @@ function riffChunks(b) {
   return out;
 }
 
+/** ISOBMFF (AVIF) boxes: the top level, and the boxes inside `meta` (a full box) and its `iprp`/`ipco`. */
+function isoBoxes(b, start = 0, end = b.length, out = []) {
+  for (let o = start; o + 8 <= end; ) {
+    const size = ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+    const type = String.fromCharCode(...b.subarray(o + 4, o + 8));
+    if (size < 8 || o + size > end) break;
+    out.push({ start: o, end: o + size, type });
+    if (type === 'meta') isoBoxes(b, o + 12, o + size, out);
+    if (type === 'iprp' || type === 'ipco') isoBoxes(b, o + 8, o + size, out);
+    o += size;
+  }
+  return out;
+}
+
 function segmentsOf(b) {
   if (b[0] === 0xff) return jpegSegments(b);
   if (b[0] === 0x89) return pngChunks(b);
-  return riffChunks(b);
+  if (String.fromCharCode(...b.subarray(0, 4)) === 'RIFF') return riffChunks(b);
+  if (String.fromCharCode(...b.subarray(4, 8)) === 'ftyp') return isoBoxes(b);
+  return []; // GIF: the byte-level mutators only
 }
 
 function concat(...parts) {
