@@ -128,6 +128,52 @@ describe('inputs with a wide-gamut RGB profile come out as sharp converts them (
   });
 });
 
+/** The JPEG without its APP2 ICC_PROFILE segments: the same pixels, no profile. */
+function withoutIcc(jpeg: Uint8Array): Uint8Array {
+  const parts: Uint8Array[] = [jpeg.subarray(0, 2)];
+  let at = 2;
+  while (at + 4 <= jpeg.length && jpeg[at] === 0xff && jpeg[at + 1] !== 0xda) {
+    const end = at + 2 + (((jpeg[at + 2] as number) << 8) | (jpeg[at + 3] as number));
+    const icc =
+      jpeg[at + 1] === 0xe2 && new TextDecoder().decode(jpeg.subarray(at + 4, at + 15)) === 'ICC_PROFILE';
+    if (!icc) parts.push(jpeg.subarray(at, end));
+    at = end;
+  }
+  parts.push(jpeg.subarray(at));
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+describe('an sRGB profile (what most cameras and exports embed) costs nothing and changes nothing', () => {
+  // colord's is a v4 profile: libvips's perceptual conversion through v4 Lab lifts its blacks a
+  // little, so it is converted (as sharp converts it), not skipped.
+  test.each([
+    ["libvips's sRGB", 'srgb', true],
+    ["Ghostscript's sRGB (v2)", `${ICC}/ghostscript/srgb.icc`, true],
+    ["colord's sRGB (v4)", `${ICC}/colord/sRGB.icc`, false],
+  ])('%s', async (_name, profile, identity) => {
+    const tagged = await toBytes(sources.scene().withIccProfile(profile).jpeg({ quality: 92 }));
+    expect((await sharp(tagged).metadata()).icc).toBeDefined();
+    const bare = withoutIcc(tagged);
+    expect((await sharp(bare).metadata()).icc).toBeUndefined();
+    const [withProfile, without] = await Promise.all([
+      transform(tagged, { width: 400, format: 'png' }),
+      transform(bare, { width: 400, format: 'png' }),
+    ]);
+    // Found to be an identity: byte for byte what the same pixels give without a profile.
+    expect(Buffer.from(withProfile.data).equals(Buffer.from(without.data))).toBe(identity);
+    expect((await compare(tagged, 400)).difference.mean).toBeLessThan(1);
+  });
+
+  test('a wide-gamut profile is not mistaken for one', async () => {
+    const tagged = await toBytes(sources.scene().withIccProfile('p3').jpeg({ quality: 92 }));
+    const [withProfile, without] = await Promise.all([
+      transform(tagged, { width: 400, format: 'png' }),
+      transform(withoutIcc(tagged), { width: 400, format: 'png' }),
+    ]);
+    expect(Buffer.from(withProfile.data).equals(Buffer.from(without.data))).toBe(false);
+  });
+});
+
 describe('CMYK JPEGs come out as sharp converts them (mean ΔE76 < 3)', () => {
   test.each(Object.keys(sources))('with an embedded CMYK profile (%s)', async (source) => {
     const make = sources[source as Source];

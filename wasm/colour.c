@@ -19,7 +19,7 @@
 #include "default-cmyk.h"
 #include "srgb-profile.h"
 
-enum kind { KIND_RGB = 1, KIND_GREY = 2, KIND_CMYK = 3 };
+enum kind { KIND_RGB = 1, KIND_GREY = 2, KIND_CMYK = 3, KIND_IDENTITY = 4 };
 
 typedef struct {
   cmsHTRANSFORM transform;
@@ -50,6 +50,28 @@ static int kind_of(cmsHPROFILE profile) {
     default:
       return 0;
   }
+}
+
+/**
+ * Whether an RGB transform leaves every colour where it is (within one level): checked on a 17^3 grid
+ * of colours, which the transform's own interpolation cannot hide a difference between.
+ */
+static int is_identity(cmsHTRANSFORM transform) {
+  enum { N = 17, COUNT = N * N * N };
+  static uint8_t in[COUNT * 4], out[COUNT * 4];
+  for (int i = 0; i < COUNT; i++) {
+    in[i * 4] = (uint8_t)((i / (N * N)) * 255 / (N - 1));
+    in[i * 4 + 1] = (uint8_t)((i / N % N) * 255 / (N - 1));
+    in[i * 4 + 2] = (uint8_t)((i % N) * 255 / (N - 1));
+    in[i * 4 + 3] = 255;
+  }
+  memcpy(out, in, sizeof out);
+  cmsDoTransform(transform, in, out, COUNT);
+  for (int i = 0; i < COUNT * 4; i++) {
+    int difference = (int)in[i] - (int)out[i];
+    if (difference > 1 || difference < -1) return 0;
+  }
+  return 1;
 }
 
 /**
@@ -97,6 +119,12 @@ static colour_t *open_transform(const uint8_t *icc, size_t length, int cmyk, int
     return 0;
   }
   colour->kind = kind;
+  if (kind == KIND_RGB && is_identity(transform)) {
+    // An sRGB profile (most cameras and exports embed one): nothing to do, and nothing to pay.
+    cmsDeleteTransform(transform);
+    colour->kind = KIND_IDENTITY;
+    return colour;
+  }
   if (kind == KIND_GREY) {
     uint8_t ramp[256];
     for (int i = 0; i < 256; i++) ramp[i] = (uint8_t)i;
@@ -127,7 +155,13 @@ __attribute__((export_name("cs_open"))) colour_t *cs_open(const uint8_t *icc, si
 
 #define CHUNK 2048
 
+/** 1 when the transform changes nothing (an sRGB profile): the host need not apply it. */
+__attribute__((export_name("cs_is_identity"))) int cs_is_identity(const colour_t *colour) {
+  return colour->kind == KIND_IDENTITY;
+}
+
 __attribute__((export_name("cs_apply"))) void cs_apply(colour_t *colour, uint8_t *pixels, size_t count) {
+  if (colour->kind == KIND_IDENTITY) return;
   if (colour->kind == KIND_GREY) {
     for (size_t i = 0; i < count; i++) {
       const uint8_t *rgb = colour->grey + pixels[i * 4] * 3;

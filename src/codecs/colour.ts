@@ -17,6 +17,7 @@ interface ColourEngine extends WasiCodec {
   cs_apply(transform: number, pixels: number, count: number): void;
   cs_close(transform: number): void;
   cs_open_default_cmyk(): number;
+  cs_is_identity(transform: number): number;
 }
 
 export const colourSlot: WasmSlot<ColourEngine> = wasiCodecSlot<ColourEngine>('colour engine', wasm);
@@ -101,6 +102,9 @@ export async function toSrgb(image: DecodedImage): Promise<ColourOutcome> {
       if (!cmyk) return { image: { data: image.data, width: image.width, height: image.height }, ignored };
       transform = defaultCmyk(engine);
     }
+    // An sRGB profile: the pixels are already what the conversion would give (within one level).
+    if (engine.cs_is_identity(transform))
+      return { image: { data: image.data, width: image.width, height: image.height } };
     const count = image.width * image.height;
     const pixels = engine.cs_alloc(count * 4);
     if (!pixels) throw new Error('out of memory');
