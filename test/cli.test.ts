@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -167,4 +167,32 @@ test('--version names the package version and every codec with its pinned Debian
     { version: string }
   >;
   for (const [name, { version }] of Object.entries(pinned)) expect(stdout, name).toContain(version);
+});
+
+describe('a folder in, a folder out', () => {
+  test('every image below the folder, same paths, progress per file; what cannot be resized is skipped', async () => {
+    const input = path.join(dir, 'album');
+    const nested = path.join(input, 'trip');
+    mkdirSync(nested, { recursive: true });
+    writeFileSync(path.join(input, 'a.jpg'), await scene(400, 300).jpeg().toBuffer());
+    writeFileSync(path.join(nested, 'b.png'), await scene(300, 300).png().toBuffer());
+    writeFileSync(path.join(nested, 'c.gif'), await scene(200, 100).gif().toBuffer());
+    writeFileSync(path.join(input, 'notes.txt'), 'not an image');
+    writeFileSync(path.join(input, '.hidden.jpg'), await scene(100, 100).jpeg().toBuffer());
+    const output = path.join(dir, 'album-small');
+    const { code, stdout, stderr } = await cli('resize', input, '-o', output, '--width', '100');
+    expect(code).toBe(1);
+    const lines = stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^\[1\/4\] a\.jpg -> .*a\.jpg: 100x75 jpeg, [\d.]+ KiB$/);
+    expect(lines[1]).toMatch(/^\[2\/4\] notes\.txt: skipped, Unrecognised image format/);
+    expect(lines[2]).toMatch(/^\[3\/4\] trip\/b\.png -> .*trip\/b\.png: 100x100 png/);
+    expect(lines[3]).toMatch(/^\[4\/4\] trip\/c\.gif -> .*trip\/c\.png: 100x50 png/);
+    expect(lines[4]).toBe('edge-resizer: 1 of 4 files could not be resized (see above)');
+    expect(stdout.trim()).toBe(`3 of 4 images written to ${output}`);
+    expect((await sharp(readFileSync(path.join(output, 'trip', 'c.png'))).metadata()).width).toBe(100);
+
+    const webp = path.join(dir, 'album-webp');
+    await cli('resize', path.join(input, 'trip'), '-o', webp, '--width', '50', '--format', 'webp');
+    expect((await sharp(readFileSync(path.join(webp, 'b.webp'))).metadata()).format).toBe('webp');
+  });
 });

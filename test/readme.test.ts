@@ -5,7 +5,7 @@
  * template declares. A command added to the README without a check here fails this test.
  */
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -108,10 +108,25 @@ const checks: [RegExp, (line: string) => Promise<void>][] = [
     /^npx edge-resizer resize /,
     async (line) => {
       const args = words(line).slice(2);
-      await edgeResizer(args);
       const output = args[args.indexOf('-o') + 1] as string;
-      const meta = await sharp(path.join(work, output)).metadata();
       const width = Number(args[args.indexOf('--width') + 1]);
+      if (args[1]?.startsWith('./')) {
+        // A folder (a copy of samples/): the SVG and the 120 px GIF (no upscaling) are skipped and
+        // reported (exit 1); the four others come out.
+        await expect(edgeResizer(args)).rejects.toMatchObject({ code: 1 });
+        const written = readdirSync(path.join(work, output));
+        expect(written.sort()).toEqual([
+          'badge-alpha.webp',
+          'landscape.webp',
+          'portrait-exif6.webp',
+          'tiles.webp',
+        ]);
+        for (const name of written)
+          expect((await sharp(path.join(work, output, name)).metadata()).width, name).toBe(width);
+        return;
+      }
+      await edgeResizer(args);
+      const meta = await sharp(path.join(work, output)).metadata();
       expect(meta.width).toBe(width);
     },
   ],

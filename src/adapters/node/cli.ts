@@ -5,7 +5,7 @@
  * signing secret from EDGE_RESIZER_SECRET.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CODEC_VERSIONS } from '../../codecs/versions.js';
@@ -22,7 +22,9 @@ import { startServer } from './server.js';
 const HELP: Record<string, string> = {
   resize: `edge-resizer resize IN -o OUT [--width N] [--height N] [--fit F] [--format F] [--quality Q]
   Resizes one image as the edge would. The format comes from --format, else from OUT's extension
-  (.jpg .jpeg .png .webp .avif). --fit is cover (default), contain, fill, inside or outside.`,
+  (.jpg .jpeg .png .webp .avif). --fit is cover (default), contain, fill, inside or outside.
+  IN may be a folder: every image below it goes to the same path under the folder OUT, in --format
+  or its own format (PNG for GIF), with a line of progress each.`,
   serve: `edge-resizer serve [DIR] [--port N] [--host H] [--config FILE]
   Serves the images in DIR (default .) with the URL semantics of the edge, and an index page at /.`,
   replay: `edge-resizer replay EVENT.json --origin DIR|s3://BUCKET [--s3-endpoint URL] [--config FILE]
@@ -120,6 +122,7 @@ async function resizeCommand(args: string[]): Promise<void> {
     const value = values[name];
     if (typeof value === 'string') query.set(name, value);
   }
+  if (existsSync(input) && statSync(input).isDirectory()) return resizeFolder(input, output, query);
   const extension = path.extname(output).toLowerCase();
   const inferred = EXTENSION_FORMATS[extension];
   const asked = query.get('format');
@@ -130,29 +133,80 @@ async function resizeCommand(args: string[]): Promise<void> {
   if (inferred && asked !== null && asked !== 'auto' && asked !== inferred)
     throw new UsageError(`--format ${asked} contradicts the output name '${path.basename(output)}'`);
   if (inferred && (asked === null || asked === 'auto')) query.set('format', inferred);
+  const options = transformOptions(query);
+  const result = await resizeFile(input, output, options);
+  const { decode, resize, encode } = result.timings;
+  console.log(
+    `${output}: ${summary(result)} (decode ${decode.toFixed(0)} ms, resize ${resize.toFixed(0)} ms, encode ${encode.toFixed(0)} ms)`,
+  );
+}
+
+type Transformed = Awaited<ReturnType<typeof transform>>;
+
+function summary(result: Transformed): string {
+  return `${result.width}x${result.height} ${result.format}, ${(result.data.byteLength / 1024).toFixed(1)} KiB`;
+}
+
+/** The query's options, or a usage error naming the bad parameter. */
+function transformOptions(query: URLSearchParams) {
   const parsed = parseQuery(query, RESIZE_CONFIG);
   if (parsed.kind === 'invalid') throw new UsageError(parsed.error.message);
+  return parsed.kind === 'transform' ? parsed.options : {};
+}
 
+async function resizeFile(input: string, output: string, options: ReturnType<typeof transformOptions>) {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(input));
   } catch (error) {
     throw new Error(`cannot read ${input}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
   }
-  let result: Awaited<ReturnType<typeof transform>>;
+  let result: Transformed;
   try {
-    result = await transform(bytes, parsed.kind === 'transform' ? parsed.options : {}, {
-      config: RESIZE_CONFIG,
-    });
+    result = await transform(bytes, options, { config: RESIZE_CONFIG });
   } catch (error) {
     throw new Error(`${input}: ${describe(error)}`);
   }
+  await mkdir(path.dirname(output), { recursive: true });
   await writeFile(output, result.data);
-  const { decode, resize, encode } = result.timings;
-  console.log(
-    `${output}: ${result.width}x${result.height} ${result.format}, ${(result.data.byteLength / 1024).toFixed(1)} KiB ` +
-      `(decode ${decode.toFixed(0)} ms, resize ${resize.toFixed(0)} ms, encode ${encode.toFixed(0)} ms)`,
-  );
+  return result;
+}
+
+const FORMAT_EXTENSIONS: Record<string, string> = { jpeg: '.jpg', png: '.png', webp: '.webp', avif: '.avif' };
+
+/**
+ * A folder in, a folder out, as sharp-cli users expect: every image below IN (hidden names skipped)
+ * is resized to the same relative path under OUT, in --format or else its own format (PNG for GIF),
+ * with a line of progress each. A file that cannot be resized is reported and skipped; the exit
+ * code is 1 when any was.
+ */
+async function resizeFolder(input: string, output: string, query: URLSearchParams): Promise<void> {
+  const asked = query.get('format');
+  const options = transformOptions(query);
+  const entries = await readdir(input, { recursive: true, withFileTypes: true });
+  const files = entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(input, path.join(entry.parentPath, entry.name)))
+    .filter((file) => !file.split(path.sep).some((part) => part.startsWith('.')))
+    .sort();
+  if (!files.length) throw new UsageError(`no files in ${input}`);
+  let failed = 0;
+  for (const [index, file] of files.entries()) {
+    const own = EXTENSION_FORMATS[path.extname(file).toLowerCase()];
+    const format = asked && asked !== 'auto' ? asked : (own ?? 'png');
+    const target = path.join(output, file.replace(/\.[^./\\]*$/, '') + FORMAT_EXTENSIONS[format]);
+    const progress = `[${index + 1}/${files.length}] ${file}`;
+    try {
+      const result = await resizeFile(path.join(input, file), target, { ...options, format: format as 'jpeg' });
+      console.error(`${progress} -> ${target}: ${summary(result)}`);
+    } catch (error) {
+      failed++;
+      const reason = (error instanceof Error ? error.message : String(error)).replace(`${path.join(input, file)}: `, '');
+      console.error(`${progress}: skipped, ${reason}`);
+    }
+  }
+  console.log(`${files.length - failed} of ${files.length} images written to ${output}`);
+  if (failed) throw new Error(`${failed} of ${files.length} files could not be resized (see above)`);
 }
 
 /** What went wrong with an image, said for a person at a terminal. */
