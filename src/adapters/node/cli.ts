@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { CODEC_VERSIONS } from '../../codecs/versions.js';
 import { resolveConfig } from '../../core/config.js';
 import { ResizerError } from '../../core/errors.js';
+import type { OutputFormat } from '../../core/options.js';
 import { parseQuery } from '../../core/params.js';
 import { signPath } from '../../core/signing.js';
 import { transform } from '../../core/transform.js';
@@ -45,7 +46,7 @@ class UsageError extends Error {}
 /** `--help` for one command, as an exception so any command can stop there. */
 class HelpRequest extends Error {}
 
-const EXTENSION_FORMATS: Record<string, string> = {
+const EXTENSION_FORMATS: Record<string, OutputFormat> = {
   '.jpg': 'jpeg',
   '.jpeg': 'jpeg',
   '.png': 'png',
@@ -193,15 +194,18 @@ async function resizeFolder(input: string, output: string, query: URLSearchParam
   let failed = 0;
   for (const [index, file] of files.entries()) {
     const own = EXTENSION_FORMATS[path.extname(file).toLowerCase()];
-    const format = asked && asked !== 'auto' ? asked : (own ?? 'png');
+    const format = (asked && asked !== 'auto' ? asked : (own ?? 'png')) as OutputFormat;
     const target = path.join(output, file.replace(/\.[^./\\]*$/, '') + FORMAT_EXTENSIONS[format]);
     const progress = `[${index + 1}/${files.length}] ${file}`;
     try {
-      const result = await resizeFile(path.join(input, file), target, { ...options, format: format as 'jpeg' });
+      const result = await resizeFile(path.join(input, file), target, { ...options, format });
       console.error(`${progress} -> ${target}: ${summary(result)}`);
     } catch (error) {
       failed++;
-      const reason = (error instanceof Error ? error.message : String(error)).replace(`${path.join(input, file)}: `, '');
+      const reason = (error instanceof Error ? error.message : String(error)).replace(
+        `${path.join(input, file)}: `,
+        '',
+      );
       console.error(`${progress}: skipped, ${reason}`);
     }
   }
