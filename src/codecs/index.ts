@@ -67,7 +67,8 @@ export type WasmModuleName =
 
 /**
  * Hands over WebAssembly for one module: a `WebAssembly.Module` compiled by the host (Workers,
- * Lambda snapshots) or bytes. Optional: every module is embedded and compiled on first use.
+ * Lambda snapshots) or bytes. Optional: every module is otherwise read (or, in tests, embedded) and
+ * compiled on first use.
  */
 export function initWasm(name: WasmModuleName, source: WasmSource): Promise<void> {
   const slot = SLOTS[name];
