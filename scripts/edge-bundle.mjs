@@ -12,12 +12,13 @@ import * as esbuild from 'esbuild';
  * Imports of a lazy module become a function that reads the file next to the output (every output
  * of a build using this must sit in `outdir` itself, not a subfolder).
  */
-export function lazyWasm(outdir, files = new Map()) {
+export function lazyWasm(outdir, files = new Map(), only = undefined) {
   return {
     name: 'lazy-wasm',
     setup(build) {
       build.onLoad({ filter: /\.wasm$/ }, (args) => {
         const name = path.basename(args.path);
+        if (only && !only.includes(name)) return undefined; // embedded by the binary loader
         if (files.has(name) && files.get(name) !== args.path)
           throw new Error(`two WebAssembly files named ${name}`);
         files.set(name, args.path);

@@ -137,7 +137,6 @@ beforeAll(async () => {
       'run',
       '--allow-net',
       '--allow-env',
-      `--allow-read=${path.resolve('dist')}`, // the .wasm files beside dist/fetch.js
       'test/runtimes/serve.deno.mjs',
     ]),
     start('bun', path.resolve(BIN.bun), ['test/runtimes/serve.bun.mjs']),
