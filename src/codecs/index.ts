@@ -40,7 +40,7 @@ export function encoderFor(format: OutputFormat): Encoder | undefined {
   return ENCODERS[format];
 }
 
-const SLOTS: Record<string, { init(source: WasmSource): Promise<void> }> = {
+const SLOTS: Record<string, { init(source: WasmSource): Promise<void>; get(): Promise<unknown> }> = {
   'jpeg-decoder': jpegDecoderSlot,
   'jpeg-encoder': jpegEncoderSlot,
   png: pngSlot,
@@ -64,6 +64,34 @@ export type WasmModuleName =
   | 'gif-decoder'
   | 'avif-encoder'
   | 'avif-decoder';
+
+const DECODER_MODULES: Partial<Record<InputFormat, WasmModuleName>> = {
+  jpeg: 'jpeg-decoder',
+  png: 'png',
+  webp: 'webp-decoder',
+  gif: 'gif-decoder',
+  avif: 'avif-decoder',
+};
+const ENCODER_MODULES: Record<OutputFormat, WasmModuleName> = {
+  jpeg: 'jpeg-encoder',
+  png: 'png',
+  webp: 'webp-encoder',
+  avif: 'avif-encoder',
+};
+
+/**
+ * Starts compiling (on the engine's background threads) the modules a resize from `input` to `output`
+ * will use, so that a cold instance compiles them while the original is still being read. Only a
+ * hint: nothing waits for it, and a failure resurfaces, typed, when the module is used.
+ */
+export function prepareCodecs(input: InputFormat | undefined, output: OutputFormat | undefined): void {
+  const names = [
+    'resize' as const,
+    ...(input && DECODER_MODULES[input] ? [DECODER_MODULES[input]] : []),
+    ...(output ? [ENCODER_MODULES[output]] : []),
+  ];
+  for (const name of names) SLOTS[name]?.get().catch(() => undefined);
+}
 
 /**
  * Hands over WebAssembly for one module: a `WebAssembly.Module` compiled by the host (Workers,

@@ -33,7 +33,7 @@ export function chooseFormat(
 }
 
 /** The input's own format when we can write it; PNG for GIF (lossless, keeps transparency), else JPEG. */
-function fallbackFormat(input: InputFormat): OutputFormat {
+export function fallbackFormat(input: InputFormat): OutputFormat {
   if (input === 'gif') return 'png';
   return input === 'png' || input === 'webp' ? input : 'jpeg';
 }
@@ -44,4 +44,24 @@ function fallbackFormat(input: InputFormat): OutputFormat {
  */
 export function acceptedImageTypes(accept: string | undefined): Set<string> {
   return new Set(acceptedImageTypeList(accept));
+}
+
+const EXTENSIONS: Record<string, InputFormat> = {
+  jpg: 'jpeg',
+  jpeg: 'jpeg',
+  png: 'png',
+  webp: 'webp',
+  gif: 'gif',
+  avif: 'avif',
+};
+
+/**
+ * A guess of the input and output formats of a request from the object's name and the canonical
+ * format, before the original is read: only to start compiling codecs early (`prepareCodecs`).
+ */
+export function likelyFormats(key: string, format: FormatParam | undefined) {
+  const input = EXTENSIONS[key.slice(key.lastIndexOf('.') + 1).toLowerCase()];
+  const output: OutputFormat | undefined =
+    format && format !== 'auto' ? format : input ? fallbackFormat(input) : undefined;
+  return { input, output };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { chooseFormat } from '../../src/core/negotiate.js';
+import { chooseFormat, likelyFormats } from '../../src/core/negotiate.js';
 import ACCEPT from '../fixtures/accept-headers.json' with { type: 'json' };
 
 const WEBP_ONLY = { webp: true, avif: false };
@@ -41,3 +41,18 @@ test('an explicit disabled format is a typed rejection', () => {
     expect.objectContaining({ code: 'format-disabled' }),
   );
 });
+
+test.each([
+  ['photos/cat.jpg', undefined, { input: 'jpeg', output: 'jpeg' }],
+  ['photos/cat.JPEG', 'webp', { input: 'jpeg', output: 'webp' }],
+  ['a/b.png', 'auto', { input: 'png', output: 'png' }],
+  ['anim.gif', undefined, { input: 'gif', output: 'png' }],
+  ['x.avif', undefined, { input: 'avif', output: 'jpeg' }],
+  ['no-extension', 'avif', { input: undefined, output: 'avif' }],
+  ['readme.txt', undefined, { input: undefined, output: undefined }],
+] as const)(
+  'likelyFormats(%s, %s): the codecs worth compiling before the original arrives',
+  (key, format, expected) => {
+    expect(likelyFormats(key, format)).toEqual(expected);
+  },
+);

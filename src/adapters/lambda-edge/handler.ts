@@ -3,7 +3,10 @@
  * CloudFront result. Every path that does not resize returns the origin's response with a reason,
  * and every request ends in one log entry.
  */
+
+import { prepareCodecs } from '../../codecs/index.js';
 import { isResizerError } from '../../core/errors.js';
+import { likelyFormats } from '../../core/negotiate.js';
 import { HEAD_PROBE_BYTES, headOutcome, type PassthroughReason, resizeOutcome } from '../../core/respond.js';
 import type { Timings } from '../../core/transform.js';
 import type { EdgeConfig } from './config.js';
@@ -88,6 +91,11 @@ async function handle(
   if ((request.originLength ?? 0) > config.limits.maxInputBytes) return skipped(response, 'input-too-large');
 
   const head = request.method === 'HEAD';
+  if (!head) {
+    // A cold instance compiles the codecs it will likely need while the original is read.
+    const { input, output } = likelyFormats(request.key, request.query.options.format);
+    prepareCodecs(input, output);
+  }
   let original: Uint8Array | undefined;
   try {
     original = await origin({
