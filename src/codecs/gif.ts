@@ -4,7 +4,7 @@
  */
 import wasm from '../../wasm/build/gif-decode.wasm';
 import type { Decoder } from './types.js';
-import { type WasiCodec, wasiCodecSlot } from './wasi.js';
+import { callGlue, type WasiCodec, wasiCodecSlot } from './wasi.js';
 import type { WasmSlot } from './wasm-slot.js';
 
 interface GifLib extends WasiCodec {
@@ -18,18 +18,17 @@ export const gifDecoderSlot: WasmSlot<GifLib> = wasiCodecSlot<GifLib>('gif decod
 
 export const gifDecoder: Decoder = {
   decode: (bytes) =>
-    gifDecoderSlot.use('corrupt-input', (gif) => {
-      const input = gif.gd_alloc(bytes.length);
-      if (!input) throw new Error('out of memory');
-      let result = 0;
-      try {
-        new Uint8Array(gif.memory.buffer).set(bytes, input);
-        result = gif.gd_decode(input, bytes.length);
-        const [width = 0, height = 0, , data = 0] = new Uint32Array(gif.memory.buffer, result, 4);
-        return { data: new Uint8Array(gif.memory.buffer, data, width * height * 4).slice(), width, height };
-      } finally {
-        if (result) gif.gd_release(result);
-        gif.gd_free(input);
-      }
-    }),
+    gifDecoderSlot.use('corrupt-input', (gif) =>
+      callGlue(
+        { memory: gif.memory, alloc: gif.gd_alloc, free: gif.gd_free, release: gif.gd_release },
+        bytes,
+        (input) => gif.gd_decode(input, bytes.length),
+        4,
+        ([width = 0, height = 0, , data = 0], heap) => ({
+          data: heap.slice(data, data + width * height * 4),
+          width,
+          height,
+        }),
+      ),
+    ),
 };

@@ -8,7 +8,7 @@
 import wasm from '../../wasm/build/jpeg-decode.wasm';
 import { ResizerError } from '../core/errors.js';
 import type { DecodedImage, DecodeOptions, Decoder } from './types.js';
-import { type WasiCodec, wasiCodecSlot } from './wasi.js';
+import { callGlue, type WasiCodec, wasiCodecSlot } from './wasi.js';
 import type { WasmSlot } from './wasm-slot.js';
 
 interface JpegDecoder extends WasiCodec {
@@ -24,29 +24,24 @@ export async function decodeJpeg(
   bytes: Uint8Array,
   { shrink = 1, failOn = 'warning' }: DecodeOptions = {},
 ): Promise<DecodedImage> {
-  const { image, warnings } = await jpegDecoderSlot.use('corrupt-input', (jd) => {
-    const input = jd.jd_alloc(bytes.length);
-    if (!input) throw new Error('out of memory');
-    let result = 0;
-    try {
-      new Uint8Array(jd.memory.buffer).set(bytes, input);
-      result = jd.jd_decode(input, bytes.length, shrink);
-      const [width = 0, height = 0, cmyk = 0, warnings = 0, data = 0, icc = 0, iccLength = 0] =
-        new Uint32Array(jd.memory.buffer, result, 7);
-      const heap = new Uint8Array(jd.memory.buffer);
-      const image: DecodedImage = {
-        data: heap.slice(data, data + width * height * 4),
-        width,
-        height,
-        ...(cmyk ? { space: 'cmyk' as const } : {}),
-        ...(icc && iccLength ? { icc: heap.slice(icc, icc + iccLength) } : {}),
-      };
-      return { image, warnings };
-    } finally {
-      if (result) jd.jd_release(result);
-      jd.jd_free(input);
-    }
-  });
+  const { image, warnings } = await jpegDecoderSlot.use('corrupt-input', (jd) =>
+    callGlue(
+      { memory: jd.memory, alloc: jd.jd_alloc, free: jd.jd_free, release: jd.jd_release },
+      bytes,
+      (input) => jd.jd_decode(input, bytes.length, shrink),
+      7,
+      ([width = 0, height = 0, cmyk = 0, warnings = 0, data = 0, icc = 0, iccLength = 0], heap) => {
+        const image: DecodedImage = {
+          data: heap.slice(data, data + width * height * 4),
+          width,
+          height,
+          ...(cmyk ? { space: 'cmyk' as const } : {}),
+          ...(icc && iccLength ? { icc: heap.slice(icc, icc + iccLength) } : {}),
+        };
+        return { image, warnings };
+      },
+    ),
+  );
   // Warnings are recoverable damage: data that ends early (the rest filled with grey), damaged
   // segments, extraneous bytes. Whether the image is kept is the caller's choice, as sharp's failOn.
   if (warnings && failOn === 'warning') {

@@ -63,3 +63,38 @@ export function wasiCodecSlot<T extends WasiCodec>(name: string, source: WasmSou
     { memory: (api) => api.memory },
   );
 }
+
+/** How one glue function's memory is managed: its input buffer and its result struct. */
+export interface GlueCall {
+  memory: WebAssembly.Memory;
+  alloc(size: number): number;
+  free(pointer: number): void;
+  release(result: number): void;
+}
+
+/**
+ * One call into our C glue: `bytes` copied into the module, `call` given their address and returning
+ * a result struct (0: `failure`), `read` given that struct's first `words` 32-bit fields and the heap.
+ * The input and the result are freed whatever happens; `read` must copy what it keeps.
+ */
+export function callGlue<R>(
+  glue: GlueCall,
+  bytes: Uint8Array,
+  call: (input: number) => number,
+  words: number,
+  read: (fields: Uint32Array, heap: Uint8Array) => R,
+  failure = 'the codec gave no result',
+): R {
+  const input = glue.alloc(bytes.length);
+  if (!input) throw new Error('out of memory');
+  let result = 0;
+  try {
+    new Uint8Array(glue.memory.buffer).set(bytes, input);
+    result = call(input);
+    if (!result) throw new Error(failure);
+    return read(new Uint32Array(glue.memory.buffer, result, words), new Uint8Array(glue.memory.buffer));
+  } finally {
+    if (result) glue.release(result);
+    glue.free(input);
+  }
+}

@@ -5,7 +5,7 @@
 import decoderWasm from '../../wasm/build/webp-decode.wasm';
 import encoderWasm from '../../wasm/build/webp-encode.wasm';
 import type { Decoder, Encoder } from './types.js';
-import { type WasiCodec, wasiCodecSlot } from './wasi.js';
+import { callGlue, type WasiCodec, wasiCodecSlot } from './wasi.js';
 import type { WasmSlot } from './wasm-slot.js';
 
 interface LibWebp extends WasiCodec {
@@ -31,26 +31,20 @@ export const webpEncoderSlot: WasmSlot<LibWebpEncoder> = wasiCodecSlot<LibWebpEn
   encoderWasm,
 );
 
-/** Runs `call` on a copy of `bytes` in the module, and returns the result struct's image bytes. */
-function through<T extends LibWebp>(
-  api: T,
-  bytes: Uint8Array,
-  call: (input: number) => number,
-  what: string,
-) {
-  const input = api.wp_alloc(bytes.length);
-  if (!input) throw new Error('out of memory');
-  let result = 0;
-  try {
-    new Uint8Array(api.memory.buffer).set(bytes, input);
-    result = call(input);
-    if (!result) throw new Error(what);
-    const [width = 0, height = 0, data = 0, size = 0] = new Uint32Array(api.memory.buffer, result, 4);
-    return { width, height, data: new Uint8Array(api.memory.buffer, data, size).slice() };
-  } finally {
-    if (result) api.wp_release(result);
-    api.wp_free(input);
-  }
+/** Runs `call` on a copy of `bytes` in the module; the result struct holds an image or a file. */
+function through(api: LibWebp, bytes: Uint8Array, call: (input: number) => number, failure: string) {
+  return callGlue(
+    { memory: api.memory, alloc: api.wp_alloc, free: api.wp_free, release: api.wp_release },
+    bytes,
+    call,
+    4,
+    ([width = 0, height = 0, data = 0, size = 0], heap) => ({
+      width,
+      height,
+      data: heap.slice(data, data + size),
+    }),
+    failure,
+  );
 }
 
 /**

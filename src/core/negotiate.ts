@@ -1,7 +1,7 @@
 /** Output format choice: an explicit `format`, or for `auto`/absent the best one `Accept` allows. */
 import { acceptedImageTypeList, negotiatedFormat } from './canonical.js';
 import { ResizerError } from './errors.js';
-import type { FormatParam, InputFormat, OutputFormat } from './options.js';
+import { type FormatParam, formatOfName, type InputFormat, type OutputFormat } from './options.js';
 
 export interface EnabledFormats {
   webp: boolean;
@@ -46,21 +46,12 @@ export function acceptedImageTypes(accept: string | undefined): Set<string> {
   return new Set(acceptedImageTypeList(accept));
 }
 
-const EXTENSIONS: Record<string, InputFormat> = {
-  jpg: 'jpeg',
-  jpeg: 'jpeg',
-  png: 'png',
-  webp: 'webp',
-  gif: 'gif',
-  avif: 'avif',
-};
-
 /**
  * A guess of the input and output formats of a request from the object's name and the canonical
  * format, before the original is read: only to start compiling codecs early (`prepareCodecs`).
  */
 export function likelyFormats(key: string, format: FormatParam | undefined) {
-  const input = EXTENSIONS[key.slice(key.lastIndexOf('.') + 1).toLowerCase()];
+  const input = formatOfName(key);
   const output: OutputFormat | undefined =
     format && format !== 'auto' ? format : input ? fallbackFormat(input) : undefined;
   return { input, output };

@@ -22,3 +22,25 @@ export interface TransformOptions {
 
 /** Input formats the header probe recognises; only some are decoded. */
 export type InputFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | 'svg';
+
+/** File extensions of the formats we recognise, for the CLI and the codec warm-up. */
+const EXTENSIONS: Record<string, InputFormat> = {
+  jpg: 'jpeg',
+  jpeg: 'jpeg',
+  png: 'png',
+  webp: 'webp',
+  gif: 'gif',
+  avif: 'avif',
+};
+
+/** The format a file name claims by its extension (case-insensitive), or undefined. */
+export function formatOfName(name: string): InputFormat | undefined {
+  const dot = name.lastIndexOf('.');
+  return dot < 0 ? undefined : EXTENSIONS[name.slice(dot + 1).toLowerCase()];
+}
+
+/** The format we can write that a file name asks for by its extension, or undefined. */
+export function outputFormatOfName(name: string): OutputFormat | undefined {
+  const format = formatOfName(name);
+  return ENCODABLE_FORMATS.find((encodable) => encodable === format);
+}

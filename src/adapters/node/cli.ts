@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { CODEC_VERSIONS } from '../../codecs/versions.js';
 import { resolveConfig } from '../../core/config.js';
 import { ResizerError } from '../../core/errors.js';
-import type { OutputFormat } from '../../core/options.js';
+import { type OutputFormat, outputFormatOfName } from '../../core/options.js';
 import { parseQuery } from '../../core/params.js';
 import { signPath } from '../../core/signing.js';
 import { transform } from '../../core/transform.js';
@@ -45,14 +45,6 @@ class UsageError extends Error {}
 
 /** `--help` for one command, as an exception so any command can stop there. */
 class HelpRequest extends Error {}
-
-const EXTENSION_FORMATS: Record<string, OutputFormat> = {
-  '.jpg': 'jpeg',
-  '.jpeg': 'jpeg',
-  '.png': 'png',
-  '.webp': 'webp',
-  '.avif': 'avif',
-};
 
 /** `resize` writes what it is asked to: every format this build encodes is on. */
 const RESIZE_CONFIG = resolveConfig({ formats: { webp: true, avif: true } });
@@ -124,8 +116,7 @@ async function resizeCommand(args: string[]): Promise<void> {
     if (typeof value === 'string') query.set(name, value);
   }
   if (existsSync(input) && statSync(input).isDirectory()) return resizeFolder(input, output, query);
-  const extension = path.extname(output).toLowerCase();
-  const inferred = EXTENSION_FORMATS[extension];
+  const inferred = outputFormatOfName(output);
   const asked = query.get('format');
   if (!inferred && (asked === null || asked === 'auto'))
     throw new UsageError(
@@ -193,7 +184,7 @@ async function resizeFolder(input: string, output: string, query: URLSearchParam
   if (!files.length) throw new UsageError(`no files in ${input}`);
   let failed = 0;
   for (const [index, file] of files.entries()) {
-    const own = EXTENSION_FORMATS[path.extname(file).toLowerCase()];
+    const own = outputFormatOfName(file);
     const format = (asked && asked !== 'auto' ? asked : (own ?? 'png')) as OutputFormat;
     const target = path.join(output, file.replace(/\.[^./\\]*$/, '') + FORMAT_EXTENSIONS[format]);
     const progress = `[${index + 1}/${files.length}] ${file}`;
