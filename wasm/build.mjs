@@ -232,6 +232,73 @@ export const CODECS = {
     defines: ['-DWEBP_GLUE_ENCODE'],
     glue: 'webp.c',
   },
+  'avif-decode': {
+    packages: ['dav1d'],
+    files: {
+      dav1d: [
+        'cdf',
+        'cpu',
+        'data',
+        'decode',
+        'dequant_tables',
+        'getbits',
+        'intra_edge',
+        'itx_1d',
+        'lf_mask',
+        'lib',
+        'log',
+        'mem',
+        'msac',
+        'obu',
+        'picture',
+        'qm',
+        'ref',
+        'refmvs',
+        'scan',
+        'tables',
+        'thread_task',
+        'warpmv',
+        'wedge',
+      ].map((file) => `src/${file}`),
+    },
+    // dav1d's templates, compiled once per bit depth: 8 and 16 (10- and 12-bit pictures).
+    variants: [8, 16].map((depth) => ({
+      suffix: `${depth}bpc`,
+      defines: [`-DBITDEPTH=${depth}`],
+      files: {
+        dav1d: [
+          'cdef_apply_tmpl',
+          'cdef_tmpl',
+          'fg_apply_tmpl',
+          'filmgrain_tmpl',
+          'ipred_prepare_tmpl',
+          'ipred_tmpl',
+          'itx_tmpl',
+          'lf_apply_tmpl',
+          'loopfilter_tmpl',
+          'looprestoration_tmpl',
+          'lr_apply_tmpl',
+          'mc_tmpl',
+          'recon_tmpl',
+        ].map((file) => `src/${file}`),
+      },
+    })),
+    configure: {
+      dav1d: {
+        templates: { 'version.h': 'include/dav1d/version.h.in', 'vcs_version.h': 'include/vcs_version.h.in' },
+        values: {
+          DAV1D_API_VERSION_MAJOR: '6',
+          DAV1D_API_VERSION_MINOR: '6',
+          DAV1D_API_VERSION_PATCH: '0',
+          VCS_TAG: '1.0.0',
+        },
+      },
+    },
+    // Our config.h (portable C, both bit depths) and a single-threaded pthread.h (wasi-libc has none).
+    include: ['dav1d'],
+    subdirs: { dav1d: ['include/dav1d', 'include'] },
+    glue: 'avif-decode.c',
+  },
   'gif-decode': {
     packages: ['giflib'],
     files: { giflib: ['dgif_lib', 'gif_err', 'gif_hash', 'gifalloc', 'openbsd-reallocarray'] },
@@ -459,14 +526,14 @@ async function includeFlags(codec, toolchain) {
   };
 }
 
-async function buildCodec(toolchain, name, outDir) {
-  const codec = CODECS[name];
-  const { trees, includes } = await includeFlags(codec, toolchain);
-  await lintGlue(toolchain, codec, includes);
-  // `dir/*`: every C file of a folder (libwebp's architecture-specific files compile to nothing
-  // without their SSE2/NEON/MIPS macros, which wasm32 never defines).
-  const sources = Object.entries(codec.files).flatMap(([pkg, files]) =>
-    files.flatMap((file) =>
+/**
+ * The C files of `{ package: [file, ...] }`, in the package trees. `dir/*`: every C file of a folder
+ * (libwebp's architecture-specific files compile to nothing without their SSE2/NEON/MIPS macros,
+ * which wasm32 never defines).
+ */
+function sourceFiles(files, trees) {
+  return Object.entries(files).flatMap(([pkg, list]) =>
+    list.flatMap((file) =>
       file.endsWith('/*')
         ? readdirSync(path.join(trees[pkg], file.slice(0, -2)))
             .filter((name) => name.endsWith('.c'))
@@ -475,23 +542,53 @@ async function buildCodec(toolchain, name, outDir) {
         : [path.join(trees[pkg], `${file}.c`)],
     ),
   );
+}
+
+async function buildCodec(toolchain, name, outDir) {
+  const codec = CODECS[name];
+  const { trees, includes } = await includeFlags(codec, toolchain);
+  await lintGlue(toolchain, codec, includes);
   // Paths never reach the binary (no assertions, stripped), but map them anyway for reproducibility.
   const prefixMaps = Object.entries(trees).map(([pkg, tree]) => `-ffile-prefix-map=${tree}=${pkg}`);
+  const compile = [
+    ...CODEC_FLAGS,
+    ...(codec.optimize ? [codec.optimize] : []),
+    ...prefixMaps,
+    `-ffile-prefix-map=${here}=wasm`,
+    ...includes,
+    '-w', // the libraries' own warnings are Debian's business; our glue is checked below
+  ];
+  // Files compiled more than once with different defines (dav1d's bit-depth templates) become
+  // objects first, named by variant, and join the link.
+  const objects = [];
+  if (codec.variants?.length) {
+    const dir = mkdtempSync(path.join(tmpdir(), `edge-resizer-${name}-`));
+    for (const variant of codec.variants) {
+      for (const source of sourceFiles(variant.files, trees)) {
+        const object = path.join(dir, `${path.basename(source, '.c')}-${variant.suffix}.o`);
+        await promisify(execFile)(toolchain.clang, [
+          ...compile,
+          ...variant.defines,
+          '-c',
+          '-o',
+          object,
+          source,
+        ]);
+        objects.push(object);
+      }
+    }
+  }
   const out = path.join(outDir, `${name}.wasm`);
   return promisify(execFile)(
     toolchain.clang,
     [
-      ...CODEC_FLAGS,
-      ...(codec.optimize ? [codec.optimize] : []),
-      ...prefixMaps,
-      `-ffile-prefix-map=${here}=wasm`,
-      ...includes,
+      ...compile,
       `-fuse-ld=${toolchain.linker}`,
       ...CODEC_LINK,
-      '-w', // the libraries' own warnings are Debian's business; our glue is checked below
       '-o',
       out,
-      ...sources,
+      ...sourceFiles(codec.files, trees),
+      ...objects,
       path.join(here, codec.glue),
     ],
     { maxBuffer: 16 * 1024 * 1024 },

@@ -1,16 +1,19 @@
 /**
- * AVIF through libavif 1.0.1 with libaom 3.7.0 (encoding and decoding), the jSquash builds, with our
- * glue.
- * Both modules are large (3.5 MB and 1.2 MB of WebAssembly), so they load only when a request needs
- * them; the Lambda@Edge bundle keeps them in files beside index.mjs (scripts/edge-bundle.mjs).
+ * AVIF. Decoding: our HEIF reader (core/heif.ts) finds the AV1 data, Debian's dav1d 1.0.0 (built by
+ * wasm/build.mjs, glue in wasm/avif-decode.c) decodes it and converts to RGBA; grids are stitched
+ * here, orientation is the pipeline's (irot/imir as EXIF orientation). Encoding: libavif 1.0.1 with
+ * libaom 3.7.0, the jSquash build. The modules load only when a request needs them; the Lambda@Edge
+ * bundle keeps them in files beside index.mjs (scripts/edge-bundle.mjs).
  */
-import decoderFactory from '@jsquash/avif/codec/dec/avif_dec.js';
-import decoderWasm from '@jsquash/avif/codec/dec/avif_dec.wasm';
 import encoderFactory from '@jsquash/avif/codec/enc/avif_enc.js';
 import encoderWasm from '@jsquash/avif/codec/enc/avif_enc.wasm';
 import { defaultOptions } from '@jsquash/avif/meta.js';
-import { type EmscriptenImage, emscriptenSlot, toRawImage } from './emscripten.js';
-import type { Decoder, Encoder } from './types.js';
+import decoderWasm from '../../wasm/build/avif-decode.wasm';
+import { ResizerError } from '../core/errors.js';
+import { type HeifAvif, parseAvif } from '../core/heif.js';
+import { emscriptenSlot } from './emscripten.js';
+import type { DecodedImage, Decoder, Encoder } from './types.js';
+import { callGlue, type WasiCodec, wasiCodecSlot } from './wasi.js';
 import type { WasmSlot } from './wasm-slot.js';
 
 type AvifOptions = typeof defaultOptions;
@@ -19,8 +22,19 @@ interface LibAvifEncoder {
   encode(data: Uint8Array, width: number, height: number, options: AvifOptions): Uint8Array | null;
 }
 
-interface LibAvifDecoder {
-  decode(data: Uint8Array, bitDepth: 8): EmscriptenImage | null;
+interface Dav1dGlue extends WasiCodec {
+  ad_alloc(size: number): number;
+  ad_free(pointer: number): void;
+  ad_decode(
+    input: number,
+    colourSize: number,
+    alphaSize: number,
+    matrix: number,
+    fullRange: number,
+    premultiplied: number,
+    maxPixels: number,
+  ): number;
+  ad_release(result: number): void;
 }
 
 export const avifEncoderSlot: WasmSlot<LibAvifEncoder> = emscriptenSlot<LibAvifEncoder>(
@@ -28,11 +42,7 @@ export const avifEncoderSlot: WasmSlot<LibAvifEncoder> = emscriptenSlot<LibAvifE
   encoderWasm,
   encoderFactory as never,
 );
-export const avifDecoderSlot: WasmSlot<LibAvifDecoder> = emscriptenSlot<LibAvifDecoder>(
-  'avif decoder',
-  decoderWasm,
-  decoderFactory as never,
-);
+export const avifDecoderSlot: WasmSlot<Dav1dGlue> = wasiCodecSlot<Dav1dGlue>('avif decoder', decoderWasm);
 
 /**
  * libaom's speed (0 slowest - 10 fastest), chosen from measurements at the SSIM of sharp's default
@@ -81,6 +91,89 @@ export const avifEncoder: Encoder = {
     }),
 };
 
-export const avifDecoder: Decoder = {
-  decode: (bytes) => avifDecoderSlot.use('corrupt-input', (api) => toRawImage(api.decode(bytes, 8), 'AVIF')),
-};
+interface Tile {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  alpha: boolean;
+}
+
+/** One AV1 picture (and its alpha picture) to RGBA, no larger than `maxPixels`. */
+function decodeTile(ad: Dav1dGlue, avif: HeifAvif, index: number, maxPixels: number): Tile {
+  const colour = avif.colour.tiles[index] as Uint8Array;
+  const alpha = avif.alpha?.tiles[index] ?? new Uint8Array(0);
+  const input = new Uint8Array(colour.length + alpha.length);
+  input.set(colour);
+  input.set(alpha, colour.length);
+  const { nclx } = avif;
+  return callGlue(
+    { memory: ad.memory, alloc: ad.ad_alloc, free: ad.ad_free, release: ad.ad_release },
+    input,
+    (pointer) =>
+      ad.ad_decode(
+        pointer,
+        colour.length,
+        alpha.length,
+        nclx ? nclx.matrix : -1,
+        nclx ? Number(nclx.fullRange) : -1,
+        Number(avif.premultiplied),
+        maxPixels,
+      ),
+    4,
+    ([width = 0, height = 0, hasAlpha = 0, data = 0], heap) => ({
+      data: heap.slice(data, data + width * height * 4),
+      width,
+      height,
+      alpha: hasAlpha === 1,
+    }),
+  );
+}
+
+/** Tiles in raster order into the grid's output size (the last row and column cropped). */
+function stitch(tiles: Tile[], columns: number, width: number, height: number): Uint8Array {
+  const first = tiles[0] as Tile;
+  if (tiles.some((tile) => tile.width !== first.width || tile.height !== first.height))
+    throw new ResizerError('corrupt-input', 'AVIF grid tiles of different sizes');
+  const rows = tiles.length / columns;
+  if (first.width * columns < width || first.height * rows < height)
+    throw new ResizerError('corrupt-input', 'AVIF grid tiles smaller than the image');
+  const out = new Uint8Array(width * height * 4);
+  tiles.forEach((tile, index) => {
+    const left = (index % columns) * tile.width;
+    const top = Math.floor(index / columns) * tile.height;
+    const copy = Math.min(tile.width, width - left) * 4;
+    for (let y = 0; y < tile.height && top + y < height && copy > 0; y++) {
+      out.set(
+        tile.data.subarray(y * tile.width * 4, y * tile.width * 4 + copy),
+        ((top + y) * width + left) * 4,
+      );
+    }
+  });
+  return out;
+}
+
+export async function decodeAvif(bytes: Uint8Array): Promise<DecodedImage> {
+  const avif = parseAvif(bytes);
+  const { colour, alpha } = avif;
+  if (alpha && (alpha.tiles.length !== colour.tiles.length || alpha.grid?.columns !== colour.grid?.columns))
+    throw new ResizerError('unsupported-input', 'AVIF alpha laid out differently from its image');
+  const { width, height } = colour;
+  // dav1d refuses a frame over this before allocating it: a tile is never larger than the image.
+  const maxPixels = Math.min(width * height, 0xffffffff);
+  const tiles = await avifDecoderSlot.use('corrupt-input', (ad) =>
+    colour.tiles.map((_, index) => decodeTile(ad, avif, index, maxPixels)),
+  );
+  const icc = avif.icc ? { icc: avif.icc.slice() } : {};
+  if (!colour.grid) {
+    const tile = tiles[0] as Tile;
+    if (tile.width !== width || tile.height !== height)
+      throw new ResizerError(
+        'corrupt-input',
+        `AVIF image of ${tile.width}x${tile.height} where ispe says ${width}x${height}`,
+      );
+    return { data: tile.data, width, height, ...icc };
+  }
+  return { data: stitch(tiles, colour.grid.columns, width, height), width, height, ...icc };
+}
+
+export const avifDecoder: Decoder = { decode: decodeAvif };

@@ -10,6 +10,7 @@ export const CODEC_VERSIONS: Readonly<Record<string, string>> = {
   zlib: '1.2.13 (Debian source 1:1.2.13.dfsg-1), PNG',
   giflib: '5.2.1 (Debian source 5.2.1-2.5+deb12u1), GIF decoding',
   libwebp: '1.2.4 (Debian source 1.2.4-0.2+deb12u1, CVE-2023-4863 fixed), WebP',
-  libavif: '1.0.1 with libaom 3.7.0 (the @jsquash/avif 2.1.1 build), AVIF',
+  dav1d: '1.0.0 (Debian source 1.0.0-2+deb12u1, CVE-2024-1580 fixed), AVIF decoding',
+  'libavif, libaom': '1.0.1, 3.7.0 (the @jsquash/avif 2.1.1 build), AVIF encoding',
   'edge-resizer kernels': 'wasm/resize.c, wasm/jpeg-encode.c: resizing, JPEG encoding',
 };

@@ -5,6 +5,7 @@
  * decoders cannot take (CMYK JPEG, animation), and every read is bounds-checked.
  */
 import { ResizerError } from './errors.js';
+import { fileBrands, type HeifAvif, parseAvif } from './heif.js';
 import type { InputFormat } from './options.js';
 
 export interface ImageInfo {
@@ -38,7 +39,7 @@ export function sniffFormat(bytes: Uint8Array): InputFormat | undefined {
   if (at(0, '\x89PNG\r\n\x1a\n')) return 'png';
   if (at(0, 'RIFF') && at(8, 'WEBP')) return 'webp';
   if (at(0, 'GIF87a') || at(0, 'GIF89a')) return 'gif';
-  if (at(4, 'ftyp') && ['avif', 'avis'].includes(ascii(bytes, 8, 4))) return 'avif';
+  if (at(4, 'ftyp') && isAvifFtyp(bytes)) return 'avif';
   if (looksLikeSvg(bytes)) return 'svg';
   return undefined;
 }
@@ -61,6 +62,11 @@ export function probe(bytes: Uint8Array): ImageInfo {
     default:
       throw new ResizerError('unsupported-input', 'Unrecognised image format');
   }
+}
+
+/** An ISOBMFF file whose major brand, or a compatible brand, is AVIF's (still or sequence). */
+function isAvifFtyp(bytes: Uint8Array): boolean {
+  return fileBrands(bytes).some((brand) => brand === 'avif' || brand === 'avis');
 }
 
 function corrupt(what: string): ResizerError {
@@ -204,50 +210,28 @@ function probeWebp(bytes: Uint8Array): ImageInfo {
   throw corrupt('webp chunk');
 }
 
-// --- AVIF (HEIF): the brand says still or sequence; the largest image spatial extent (ispe) in the
-// item properties is the primary image's size (alpha planes and thumbnails are never larger).
-
-/** The boxes inside [start, end): type, payload start and end; a box overrunning its parent ends the walk. */
-function boxes(bytes: Uint8Array, start: number, end: number) {
-  const found: { type: string; from: number; to: number }[] = [];
-  for (let at = start; at + 8 <= end; ) {
-    let size = u32be(bytes, at);
-    let header = 8;
-    if (size === 1) {
-      size = u32be(bytes, at + 8) * 0x100000000 + u32be(bytes, at + 12);
-      header = 16;
-    } else if (size === 0) size = end - at;
-    if (size < header || at + size > end) break;
-    found.push({ type: ascii(bytes, at + 4, 4), from: at + header, to: at + size });
-    at += size;
-  }
-  return found;
-}
+// --- AVIF (HEIF): the primary item's size and orientation, whether it has an alpha item; the
+// brand avis marks an image sequence, which is served unchanged (without a still primary item it
+// has no size to read).
 
 function probeAvif(bytes: Uint8Array): ImageInfo {
-  const top = boxes(bytes, 0, bytes.length);
-  const ftyp = top.find((box) => box.type === 'ftyp');
-  const meta = top.find((box) => box.type === 'meta');
-  if (!ftyp || !meta) throw corrupt('avif boxes');
-  const animated = ascii(bytes, ftyp.from, 4) === 'avis';
-  let width = 0;
-  let height = 0;
-  let hasAlpha = false;
-  const iprp = boxes(bytes, meta.from + 4, meta.to).find((box) => box.type === 'iprp'); // meta is a full box
-  const ipco = iprp && boxes(bytes, iprp.from, iprp.to).find((box) => box.type === 'ipco');
-  for (const property of ipco ? boxes(bytes, ipco.from, ipco.to) : []) {
-    if (property.type === 'ispe' && property.to - property.from >= 12) {
-      const w = u32be(bytes, property.from + 4);
-      const h = u32be(bytes, property.from + 8);
-      if (w * h > width * height) [width, height] = [w, h];
-    }
-    if (
-      property.type === 'auxC' &&
-      ascii(bytes, property.from + 4, property.to - property.from - 4).includes('alpha')
-    )
-      hasAlpha = true;
+  const animated = fileBrands(bytes)[0] === 'avis';
+  let avif: HeifAvif;
+  try {
+    avif = parseAvif(bytes);
+  } catch (error) {
+    if (animated) throw new ResizerError('unsupported-input', 'AVIF image sequence');
+    throw error;
   }
-  return checkSize({ format: 'avif', width, height, orientation: 1, hasAlpha, animated });
+  const { width, height } = avif.colour;
+  return checkSize({
+    format: 'avif',
+    width,
+    height,
+    orientation: avif.orientation,
+    hasAlpha: !!avif.alpha,
+    animated,
+  });
 }
 
 // --- GIF: the logical screen, then a walk over the blocks to count frames and find transparency.

@@ -21,7 +21,7 @@ test('the zipped package stays within 2 MB with AVIF, its JPEG/PNG/WebP path wit
   const files = packageFiles(path.dirname(BUNDLE));
   expect(files.map((file) => file.name)).toEqual([
     'index.mjs',
-    'avif_dec.wasm',
+    'avif-decode.wasm',
     'avif_enc.wasm',
     'colour.wasm',
     'gif-decode.wasm',

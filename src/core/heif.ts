@@ -1,0 +1,375 @@
+/**
+ * The HEIF container of an AVIF still image (ISO/IEC 23008-12, MIAF, AV1 Image File Format), read far
+ * enough to decode it: the primary item (one AV1 image, or a grid of AV1 tiles), its alpha item,
+ * the properties that change what is shown (size, orientation, colour) and where each item's bytes
+ * are. The probe uses it for the size before any decoding; the AVIF codec for the bytes. Every read is
+ * bounds-checked; anything that does not add up is `corrupt-input`.
+ */
+import { ResizerError } from './errors.js';
+
+export interface HeifImage {
+  /** Displayed size before orientation: the grid's output size, or the item's ispe. */
+  width: number;
+  height: number;
+  /** AV1 data of each tile, in raster order (one for a plain image). */
+  tiles: Uint8Array[];
+  /** Tiles per row and column, and the size of one tile (grids only). */
+  grid?: { rows: number; columns: number };
+}
+
+export interface HeifAvif {
+  /** Brand `avis`: an image sequence (we serve those unchanged). */
+  sequence: boolean;
+  colour: HeifImage;
+  alpha?: HeifImage;
+  /** The alpha item is premultiplied into the colour (a `prem` reference). */
+  premultiplied: boolean;
+  /** EXIF orientation 1-8 equivalent to the primary item's irot and imir. */
+  orientation: number;
+  /** nclx colour: matrix coefficients and range, when the item has that box. */
+  nclx?: { primaries: number; transfer: number; matrix: number; fullRange: boolean };
+  /** An ICC profile from a colr box of type prof or rICC. */
+  icc?: Uint8Array;
+}
+
+const ALPHA_URNS = ['urn:mpeg:mpegB:cicp:systems:auxiliary:alpha', 'urn:mpeg:hevc:2015:auxid:1'];
+
+/** EXIF orientation from irot (anticlockwise quarter turns) then imir (none, axis 0, axis 1). */
+const ORIENTATION = [
+  [1, 2, 4],
+  [8, 7, 5],
+  [3, 4, 2],
+  [6, 5, 7],
+] as const;
+
+function corrupt(what: string): ResizerError {
+  return new ResizerError('corrupt-input', `Corrupt AVIF: ${what}`);
+}
+
+/** Big-endian reads inside [from, to); reading past `to` is corrupt. */
+class Reader {
+  constructor(
+    readonly bytes: Uint8Array,
+    public at: number,
+    readonly to: number,
+  ) {}
+
+  private need(n: number) {
+    if (this.at + n > this.to) throw corrupt('a box ends early');
+  }
+
+  u8() {
+    this.need(1);
+    return this.bytes[this.at++] as number;
+  }
+
+  u16() {
+    return this.u8() * 0x100 + this.u8();
+  }
+
+  u32() {
+    return this.u16() * 0x10000 + this.u16();
+  }
+
+  /** An unsigned integer of 0, 4 or 8 bytes (iloc's field sizes); 8-byte values must fit 2^53. */
+  uint(size: number) {
+    if (size === 0) return 0;
+    if (size === 4) return this.u32();
+    if (size === 8) {
+      const high = this.u32();
+      if (high >= 0x200000) throw corrupt('an offset beyond 2^53');
+      return high * 0x100000000 + this.u32();
+    }
+    throw corrupt(`a field of ${size} bytes`);
+  }
+
+  /** The version of a full box (its flags come back through `flags`). */
+  fullBox() {
+    const word = this.u32();
+    return { version: word >>> 24, flags: word & 0xffffff };
+  }
+
+  text(length: number) {
+    this.need(length);
+    const text = String.fromCharCode(...this.bytes.subarray(this.at, this.at + length));
+    this.at += length;
+    return text;
+  }
+
+  /** A NUL-terminated string (or the rest of the box). */
+  cString() {
+    const end = this.bytes.subarray(this.at, this.to).indexOf(0);
+    const text = this.text(end < 0 ? this.to - this.at : end);
+    if (end >= 0) this.at++;
+    return text;
+  }
+}
+
+interface Box {
+  type: string;
+  from: number;
+  to: number;
+}
+
+/** The boxes inside [start, end); a box overrunning its parent is corrupt. */
+function boxes(bytes: Uint8Array, start: number, end: number): Box[] {
+  const found: Box[] = [];
+  const reader = new Reader(bytes, start, end);
+  while (reader.at + 8 <= end) {
+    const at = reader.at;
+    let size = reader.u32();
+    const type = reader.text(4);
+    if (size === 1) size = reader.uint(8);
+    else if (size === 0) size = end - at;
+    const from = reader.at;
+    if (size < from - at || at + size > end) throw corrupt(`the ${type} box overruns its parent`);
+    found.push({ type, from, to: at + size });
+    reader.at = at + size;
+  }
+  return found;
+}
+
+function child(bytes: Uint8Array, parent: Box, type: string, fullBox = false): Box | undefined {
+  return boxes(bytes, parent.from + (fullBox ? 4 : 0), parent.to).find((box) => box.type === type);
+}
+
+function required(box: Box | undefined, type: string): Box {
+  if (!box) throw corrupt(`no ${type} box`);
+  return box;
+}
+
+interface Extent {
+  offset: number;
+  length: number;
+}
+
+interface Item {
+  type: string;
+  method: number;
+  extents: Extent[];
+  properties: Box[];
+}
+
+/** The major brand and compatible brands of the `ftyp` box that opens an ISOBMFF file; none when absent or broken. */
+export function fileBrands(bytes: Uint8Array): string[] {
+  const size =
+    (bytes[0] ?? 0) * 0x1000000 + (bytes[1] ?? 0) * 0x10000 + (bytes[2] ?? 0) * 0x100 + (bytes[3] ?? 0);
+  if (size < 16 || size > bytes.length || String.fromCharCode(...bytes.subarray(4, 8)) !== 'ftyp') return [];
+  const reader = new Reader(bytes, 8, size);
+  const found = [reader.text(4)];
+  reader.u32(); // minor version
+  while (reader.at + 4 <= size) found.push(reader.text(4));
+  return found;
+}
+
+export function parseAvif(bytes: Uint8Array): HeifAvif {
+  const top = boxes(bytes, 0, bytes.length);
+  required(
+    top.find((box) => box.type === 'ftyp'),
+    'ftyp',
+  );
+  const meta = required(
+    top.find((box) => box.type === 'meta'),
+    'meta',
+  );
+  const sequence = fileBrands(bytes)[0] === 'avis';
+
+  const pitm = new Reader(bytes, required(child(bytes, meta, 'pitm', true), 'pitm').from, meta.to);
+  const pitmBox = pitm.fullBox();
+  const primary = pitmBox.version === 0 ? pitm.u16() : pitm.u32();
+
+  const items = new Map<number, Item>();
+  const item = (id: number) => {
+    let found = items.get(id);
+    if (!found) {
+      found = { type: '', method: 0, extents: [], properties: [] };
+      items.set(id, found);
+    }
+    return found;
+  };
+  readItemInfo(bytes, required(child(bytes, meta, 'iinf', true), 'iinf'), item);
+  readLocations(bytes, required(child(bytes, meta, 'iloc', true), 'iloc'), item);
+  const references = readReferences(bytes, child(bytes, meta, 'iref', true));
+  const iprp = required(child(bytes, meta, 'iprp', true), 'iprp');
+  readProperties(bytes, iprp, item);
+  const idat = child(bytes, meta, 'idat', true);
+
+  const data = (id: number, what: string) => {
+    const found = items.get(id);
+    if (!found?.extents.length) throw corrupt(`no data for the ${what}`);
+    const parts = found.extents.map(({ offset, length }) => {
+      const base = found.method === 1 ? (idat?.from ?? Number.NaN) : 0;
+      const end = found.method === 1 ? (idat?.to ?? 0) : bytes.length;
+      const start = base + offset;
+      const stop = length === 0 && found.extents.length === 1 ? end : start + length;
+      if (!(start >= 0 && stop <= end && stop >= start) || found.method > 1)
+        throw corrupt(`the ${what}'s data lies outside the file`);
+      return bytes.subarray(start, stop);
+    });
+    if (parts.length === 1) return parts[0] as Uint8Array;
+    const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+    let at = 0;
+    for (const part of parts) {
+      joined.set(part, at);
+      at += part.length;
+    }
+    return joined;
+  };
+
+  const image = (id: number, what: string): HeifImage => {
+    const found = items.get(id);
+    if (!found) throw corrupt(`no ${what} item`);
+    const size = spatialExtent(bytes, found);
+    if (found.type === 'av01') return { ...size, tiles: [data(id, what)] };
+    if (found.type !== 'grid')
+      throw new ResizerError('unsupported-input', `AVIF ${what} of type ${found.type}`);
+    const description = data(id, what);
+    const reader = new Reader(description, 0, description.length);
+    reader.u8(); // version
+    const wide = (reader.u8() & 1) === 1;
+    const rows = reader.u8() + 1;
+    const columns = reader.u8() + 1;
+    const width = wide ? reader.u32() : reader.u16();
+    const height = wide ? reader.u32() : reader.u16();
+    const tiles = (references.get(`dimg:${id}`) ?? []).map((tile) => {
+      if (items.get(tile)?.type !== 'av01') throw corrupt(`a tile of the ${what} is not AV1`);
+      return data(tile, `${what} tile`);
+    });
+    if (tiles.length !== rows * columns)
+      throw corrupt(`the ${what} grid has ${tiles.length} tiles for ${rows}x${columns}`);
+    return { width, height, tiles, grid: { rows, columns } };
+  };
+
+  const primaryItem = items.get(primary);
+  if (!primaryItem) throw corrupt('no primary item');
+  const colour = image(primary, 'image');
+  const alphaId = [...(references.get(`auxl->${primary}`) ?? [])].find((id) =>
+    items.get(id)?.properties.some((box) => box.type === 'auxC' && ALPHA_URNS.includes(auxType(bytes, box))),
+  );
+  const alpha = alphaId === undefined ? undefined : image(alphaId, 'alpha');
+  const premultiplied = alphaId !== undefined && (references.get(`prem:${primary}`) ?? []).includes(alphaId);
+
+  let rotation = 0;
+  let mirror = 0;
+  let nclx: HeifAvif['nclx'];
+  let icc: Uint8Array | undefined;
+  for (const property of primaryItem.properties) {
+    const reader = new Reader(bytes, property.from, property.to);
+    if (property.type === 'irot') rotation = reader.u8() & 3;
+    else if (property.type === 'imir') mirror = (reader.u8() & 1) + 1;
+    else if (property.type === 'colr') {
+      const kind = reader.text(4);
+      if (kind === 'nclx' && !nclx) {
+        const [primaries, transfer, matrix] = [reader.u16(), reader.u16(), reader.u16()];
+        nclx = { primaries, transfer, matrix, fullRange: (reader.u8() & 0x80) !== 0 };
+      } else if ((kind === 'prof' || kind === 'rICC') && !icc) icc = bytes.subarray(reader.at, property.to);
+    }
+  }
+  return {
+    sequence,
+    colour,
+    ...(alpha ? { alpha } : {}),
+    premultiplied,
+    orientation: ORIENTATION[rotation]?.[mirror] ?? 1,
+    ...(nclx ? { nclx } : {}),
+    ...(icc?.length ? { icc } : {}),
+  };
+}
+
+function auxType(bytes: Uint8Array, box: Box): string {
+  const reader = new Reader(bytes, box.from, box.to);
+  reader.fullBox();
+  return reader.cString();
+}
+
+function spatialExtent(bytes: Uint8Array, item: Item) {
+  const ispe = item.properties.find((box) => box.type === 'ispe');
+  if (!ispe) throw corrupt('an image without ispe');
+  const reader = new Reader(bytes, ispe.from, ispe.to);
+  reader.fullBox();
+  return { width: reader.u32(), height: reader.u32() };
+}
+
+function readItemInfo(bytes: Uint8Array, iinf: Box, item: (id: number) => Item) {
+  const reader = new Reader(bytes, iinf.from, iinf.to);
+  const { version } = reader.fullBox();
+  if (version === 0) reader.u16();
+  else reader.u32();
+  for (const infe of boxes(bytes, reader.at, iinf.to)) {
+    if (infe.type !== 'infe') continue;
+    const entry = new Reader(bytes, infe.from, infe.to);
+    const { version: entryVersion } = entry.fullBox();
+    if (entryVersion < 2) continue; // no item type before version 2
+    const id = entryVersion === 2 ? entry.u16() : entry.u32();
+    entry.u16(); // protection index
+    item(id).type = entry.text(4);
+  }
+}
+
+function readLocations(bytes: Uint8Array, iloc: Box, item: (id: number) => Item) {
+  const reader = new Reader(bytes, iloc.from, iloc.to);
+  const { version } = reader.fullBox();
+  if (version > 2) throw corrupt(`iloc version ${version}`);
+  const sizes = reader.u16();
+  const offsetSize = sizes >> 12;
+  const lengthSize = (sizes >> 8) & 15;
+  const baseSize = (sizes >> 4) & 15;
+  const indexSize = version > 0 ? sizes & 15 : 0;
+  const count = version < 2 ? reader.u16() : reader.u32();
+  for (let i = 0; i < count; i++) {
+    const id = version < 2 ? reader.u16() : reader.u32();
+    const method = version > 0 ? reader.u16() & 15 : 0;
+    reader.u16(); // data reference index
+    const base = reader.uint(baseSize);
+    const extents = reader.u16();
+    const found = item(id);
+    found.method = method;
+    for (let e = 0; e < extents; e++) {
+      reader.uint(indexSize);
+      const offset = base + reader.uint(offsetSize);
+      found.extents.push({ offset, length: reader.uint(lengthSize) });
+    }
+  }
+}
+
+/** `type:from` lists the items an item refers to; `type->to` the items referring to one. */
+function readReferences(bytes: Uint8Array, iref: Box | undefined): Map<string, number[]> {
+  const found = new Map<string, number[]>();
+  if (!iref) return found;
+  const { version } = new Reader(bytes, iref.from, iref.to).fullBox();
+  for (const reference of boxes(bytes, iref.from + 4, iref.to)) {
+    const reader = new Reader(bytes, reference.from, reference.to);
+    const from = version === 0 ? reader.u16() : reader.u32();
+    const count = reader.u16();
+    for (let i = 0; i < count; i++) {
+      const to = version === 0 ? reader.u16() : reader.u32();
+      for (const key of [`${reference.type}:${from}`, `${reference.type}->${to}`]) {
+        const list = found.get(key) ?? [];
+        list.push(key.includes('->') ? from : to);
+        found.set(key, list);
+      }
+    }
+  }
+  return found;
+}
+
+function readProperties(bytes: Uint8Array, iprp: Box, item: (id: number) => Item) {
+  const ipco = required(child(bytes, iprp, 'ipco'), 'ipco');
+  const list = boxes(bytes, ipco.from, ipco.to);
+  for (const ipma of boxes(bytes, iprp.from, iprp.to).filter((box) => box.type === 'ipma')) {
+    const reader = new Reader(bytes, ipma.from, ipma.to);
+    const { version, flags } = reader.fullBox();
+    const count = reader.u32();
+    for (let i = 0; i < count; i++) {
+      const id = version < 1 ? reader.u16() : reader.u32();
+      const associations = reader.u8();
+      for (let a = 0; a < associations; a++) {
+        const index = flags & 1 ? reader.u16() & 0x7fff : reader.u8() & 0x7f;
+        if (index === 0) continue;
+        const property = list[index - 1];
+        if (!property) throw corrupt(`property ${index} of ${list.length}`);
+        item(id).properties.push(property);
+      }
+    }
+  }
+}
