@@ -1,6 +1,7 @@
 // The fuzzing engine shared by the bounded fuzz test (test/fuzz.test.ts) and `npm run fuzz`:
 // valid seed images of every kind we decode, structure-aware mutators, and a case runner that
 // classifies each outcome as an image, a typed refusal, a crash or a hang.
+import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 
 /** A seeded xorshift32 generator: the same seed gives the same cases. */
@@ -25,7 +26,8 @@ export function random(seed) {
 
 /**
  * Small valid images: JPEG (baseline, progressive, 4:4:4, grey, CMYK, with an ICC profile), PNG (RGB,
- * RGBA, 16-bit, interlaced, palette, with a profile), WebP (with a profile), static GIF, AVIF.
+ * RGBA, 16-bit, interlaced, palette, with a profile), WebP (with a profile), static GIF, AVIF (plain,
+ * with alpha, a grid with alpha and orientation).
  */
 export async function seedImages(sharp) {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="96" height="64"><rect width="96" height="64" fill="#358"/><circle cx="30" cy="30" r="22" fill="#e93"/><path d="M50 60 L90 5" stroke="#fff" stroke-width="4"/></svg>`;
@@ -51,10 +53,19 @@ export async function seedImages(sharp) {
     'webp-p3': (s) => s.withIccProfile('p3').webp(),
     'gif-static': (s) => s.gif(),
     avif: (s) => s.avif({ quality: 60 }),
+    'avif-alpha': (s) => s.removeAlpha().ensureAlpha(0.6).avif({ quality: 60 }),
   };
   const seeds = [];
   for (const [name, make] of Object.entries(kinds))
     seeds.push({ name, bytes: new Uint8Array(await make(base()).toBuffer()) });
+  // What sharp cannot write: a 2x2 grid of tiles with an alpha grid, irot and imir (written by
+  // test/helpers/heif.ts).
+  seeds.push({
+    name: 'avif-grid',
+    bytes: new Uint8Array(
+      readFileSync(new URL('../test/fixtures/avif-grid-alpha-irot.avif', import.meta.url)),
+    ),
+  });
   return seeds;
 }
 

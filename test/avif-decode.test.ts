@@ -4,6 +4,7 @@
  * (identity matrix), premultiplied alpha, another major brand, and files that lie about themselves.
  */
 
+import { readFileSync } from 'node:fs';
 import { defaultOptions } from '@jsquash/avif/meta.js';
 import sharp, { type AvifOptions, type Sharp } from 'sharp';
 import { describe, expect, test } from 'vitest';
@@ -205,6 +206,18 @@ describe('bit depths, chroma layouts and matrices', () => {
 });
 
 describe('container', () => {
+  test("the fuzzer's grid seed (2x2 tiles, alpha grid, irot 1, imir 0) decodes upright with its alpha", async () => {
+    const file = new Uint8Array(readFileSync('test/fixtures/avif-grid-alpha-irot.avif'));
+    const out = await png(file);
+    const meta = await sharp(out).metadata();
+    expect([meta.width, meta.height, meta.hasAlpha]).toEqual([64, 96, true]);
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="96" height="64"><rect width="96" height="64" fill="#358"/><circle cx="30" cy="30" r="22" fill="#e93"/><path d="M50 60 L90 5" stroke="#fff" stroke-width="4"/></svg>`;
+    const rotated = await toBytes(sharp(Buffer.from(svg)).removeAlpha().ensureAlpha(0.7).rotate(270).png());
+    expect(await similarity(out, await toBytes(sharp(rotated).flop().png()))).toBeGreaterThan(0.9);
+    const { channels } = await sharp(out).stats();
+    expect(Math.abs((channels[3]?.mean ?? 0) - 0.7 * 255)).toBeLessThan(4);
+  });
+
   test('an AVIF whose major brand is mif1 (avif only compatible) is recognised and decoded', async () => {
     const colour = await single(photo(240, 160), 240, 160);
     const result = await transform(buildAvif({ colour, majorBrand: 'mif1' }), { width: 120, format: 'png' });
