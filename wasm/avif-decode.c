@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wasm_simd128.h>
 
 #include "dav1d.h"
 
@@ -70,10 +71,15 @@ static void decode_picture(const uint8_t *bytes, size_t size, unsigned max_pixel
   if (got < 0) host_fail("the AV1 data does not decode to a picture");
 }
 
-static inline int sample(const Dav1dPicture *p, int plane, int x, int y) {
-  ptrdiff_t stride = p->stride[plane > 0];
-  const uint8_t *row = (const uint8_t *)p->data[plane] + stride * y;
-  return p->p.bpc > 8 ? ((const uint16_t *)row)[x] : row[x];
+/** Row `y` of a plane as floats (8-bit or 16-bit samples). */
+static void load_row(const Dav1dPicture *p, int plane, int y, int width, float *out) {
+  const uint8_t *row = (const uint8_t *)p->data[plane] + p->stride[plane > 0] * y;
+  if (p->p.bpc > 8) {
+    const uint16_t *wide = (const uint16_t *)row;
+    for (int x = 0; x < width; x++) out[x] = (float)wide[x];
+  } else {
+    for (int x = 0; x < width; x++) out[x] = (float)row[x];
+  }
 }
 
 static inline uint8_t to8(float v) {
@@ -93,18 +99,30 @@ static void coefficients(int matrix, float *kr, float *kb) {
   }
 }
 
-/** Chroma at luma position (x, y), bilinear from the subsampled plane. */
-static inline float chroma(const Dav1dPicture *p, int plane, int x, int y, int sx, int sy, int cw, int ch) {
-  if (!sx && !sy) return (float)sample(p, plane, x, y);
-  int cx = x >> sx, cy = y >> sy;
-  int nx = sx ? ((x & 1) ? cx + 1 : cx - 1) : cx;
-  int ny = sy ? ((y & 1) ? cy + 1 : cy - 1) : cy;
-  nx = nx < 0 ? 0 : nx >= cw ? cw - 1 : nx;
-  ny = ny < 0 ? 0 : ny >= ch ? ch - 1 : ny;
-  float wx = sx ? 0.75f : 1.f, wy = sy ? 0.75f : 1.f;
-  float top = wx * (float)sample(p, plane, cx, cy) + (1.f - wx) * (float)sample(p, plane, nx, cy);
-  float bottom = wx * (float)sample(p, plane, cx, ny) + (1.f - wx) * (float)sample(p, plane, nx, ny);
-  return wy * top + (1.f - wy) * bottom;
+/**
+ * The chroma of plane `plane` at luma row `y`, upsampled to `width` samples: bilinear with 3:1
+ * weights, the chroma sample centred between its luma samples (edges repeat).
+ */
+static void chroma_row(const Dav1dPicture *p, int plane, int y, int sx, int sy, int width, float *near,
+                       float *far, float *out) {
+  int cw = (width + sx) >> sx, ch = (p->p.h + sy) >> sy;
+  int cy = y >> sy;
+  load_row(p, plane, cy, cw, near);
+  if (sy) {
+    int ny = (y & 1) ? cy + 1 : cy - 1;
+    ny = ny < 0 ? 0 : ny >= ch ? ch - 1 : ny;
+    load_row(p, plane, ny, cw, far);
+    for (int x = 0; x < cw; x++) near[x] = 0.75f * near[x] + 0.25f * far[x];
+  }
+  if (!sx) {
+    for (int x = 0; x < width; x++) out[x] = near[x];
+    return;
+  }
+  for (int cx = 0; cx < cw; cx++) {
+    float left = near[cx > 0 ? cx - 1 : 0], right = near[cx + 1 < cw ? cx + 1 : cw - 1];
+    out[2 * cx] = 0.75f * near[cx] + 0.25f * left;
+    if (2 * cx + 1 < width) out[2 * cx + 1] = 0.75f * near[cx] + 0.25f * right;
+  }
 }
 
 static void to_rgba(const Dav1dPicture *p, int matrix, int full_range, uint8_t *out) {
@@ -112,57 +130,98 @@ static void to_rgba(const Dav1dPicture *p, int matrix, int full_range, uint8_t *
   float max = (float)((1 << depth) - 1), mid = (float)(1 << (depth - 1)), scale = (float)(1 << (depth - 8));
   float y_offset = full_range ? 0.f : 16.f * scale, y_range = full_range ? max : 219.f * scale;
   float c_range = full_range ? max : 224.f * scale;
+  int grey = p->p.layout == DAV1D_PIXEL_LAYOUT_I400;
   int sx = p->p.layout == DAV1D_PIXEL_LAYOUT_I420 || p->p.layout == DAV1D_PIXEL_LAYOUT_I422;
   int sy = p->p.layout == DAV1D_PIXEL_LAYOUT_I420;
-  int cw = (w + sx) >> sx, ch = (h + sy) >> sy;
   float kr, kb;
   coefficients(matrix, &kr, &kb);
   float kg = 1.f - kr - kb;
+  // Per unit of chroma (after centring): R = Y + rv V, G = Y - gu U - gv V, B = Y + bu U.
+  float rv = 2.f * (1.f - kr), bu = 2.f * (1.f - kb);
+  float gu = 2.f * kb * (1.f - kb) / kg, gv = 2.f * kr * (1.f - kr) / kg;
+  float *rows = malloc(sizeof(float) * (size_t)w * 5);
+  if (!rows) host_fail("out of memory");
+  float *luma = rows, *u = rows + w, *v = rows + 2 * w, *near = rows + 3 * w, *far = rows + 4 * w;
   for (int y = 0; y < h; y++) {
     uint8_t *row = out + (size_t)y * w * 4;
-    for (int x = 0; x < w; x++) {
-      float luma = ((float)sample(p, 0, x, y) - y_offset) / y_range, r, g, b;
-      if (p->p.layout == DAV1D_PIXEL_LAYOUT_I400) {
-        r = g = b = luma;
-      } else {
-        float u = chroma(p, 1, x, y, sx, sy, cw, ch), v = chroma(p, 2, x, y, sx, sy, cw, ch);
-        float cb = (u - mid) / c_range, cr = (v - mid) / c_range;
-        if (matrix == DAV1D_MC_IDENTITY) { // GBR: every plane scaled as luma
-          g = luma, b = (u - y_offset) / y_range, r = (v - y_offset) / y_range;
-        } else if (matrix == DAV1D_MC_SMPTE_YCGCO) {
-          float t = luma - cb;
-          g = luma + cb, b = t - cr, r = t + cr;
-        } else {
-          r = luma + 2.f * (1.f - kr) * cr;
-          b = luma + 2.f * (1.f - kb) * cb;
-          g = luma - (2.f * kr * (1.f - kr) * cr + 2.f * kb * (1.f - kb) * cb) / kg;
-        }
+    load_row(p, 0, y, w, luma);
+    for (int x = 0; x < w; x++) luma[x] = (luma[x] - y_offset) / y_range;
+    if (grey) {
+      for (int x = 0; x < w; x++) {
+        uint8_t g = to8(luma[x]);
+        row[x * 4] = row[x * 4 + 1] = row[x * 4 + 2] = g, row[x * 4 + 3] = 255;
       }
-      row[x * 4] = to8(r);
-      row[x * 4 + 1] = to8(g);
-      row[x * 4 + 2] = to8(b);
-      row[x * 4 + 3] = 255;
+      continue;
+    }
+    chroma_row(p, 1, y, sx, sy, w, near, far, u);
+    chroma_row(p, 2, y, sx, sy, w, near, far, v);
+    if (matrix == DAV1D_MC_IDENTITY) { // GBR: every plane scaled as luma
+      for (int x = 0; x < w; x++) {
+        row[x * 4] = to8((v[x] - y_offset) / y_range);
+        row[x * 4 + 1] = to8(luma[x]);
+        row[x * 4 + 2] = to8((u[x] - y_offset) / y_range);
+        row[x * 4 + 3] = 255;
+      }
+    } else if (matrix == DAV1D_MC_SMPTE_YCGCO) {
+      for (int x = 0; x < w; x++) {
+        float cg = (u[x] - mid) / c_range, co = (v[x] - mid) / c_range, t = luma[x] - cg;
+        row[x * 4] = to8(t + co);
+        row[x * 4 + 1] = to8(luma[x] + cg);
+        row[x * 4 + 2] = to8(t - co);
+        row[x * 4 + 3] = 255;
+      }
+    } else {
+      int x = 0;
+      // Four pixels at a time: R, G, B as f32x4, scaled to 0-255, packed into RGBA words.
+      v128_t m = wasm_f32x4_splat(mid), inverse = wasm_f32x4_splat(1.f / c_range);
+      v128_t zero = wasm_f32x4_splat(0.f), top = wasm_f32x4_splat(255.f), half = wasm_f32x4_splat(0.5f);
+      v128_t opaque = wasm_i32x4_splat((int32_t)0xff000000);
+      for (; x + 4 <= w; x += 4) {
+        v128_t l = wasm_f32x4_mul(wasm_v128_load(luma + x), top);
+        v128_t cb = wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(u + x), m), inverse), top);
+        v128_t cr = wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(v + x), m), inverse), top);
+        v128_t r = wasm_f32x4_add(l, wasm_f32x4_mul(wasm_f32x4_splat(rv), cr));
+        v128_t g = wasm_f32x4_sub(wasm_f32x4_sub(l, wasm_f32x4_mul(wasm_f32x4_splat(gu), cb)),
+                                  wasm_f32x4_mul(wasm_f32x4_splat(gv), cr));
+        v128_t b = wasm_f32x4_add(l, wasm_f32x4_mul(wasm_f32x4_splat(bu), cb));
+#define BYTE(c) wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_add(wasm_f32x4_min(wasm_f32x4_max(c, zero), top), half))
+        v128_t rgba = wasm_v128_or(wasm_v128_or(BYTE(r), wasm_i32x4_shl(BYTE(g), 8)),
+                                   wasm_v128_or(wasm_i32x4_shl(BYTE(b), 16), opaque));
+#undef BYTE
+        wasm_v128_store(row + x * 4, rgba);
+      }
+      for (; x < w; x++) {
+        float cb = (u[x] - mid) / c_range, cr = (v[x] - mid) / c_range;
+        row[x * 4] = to8(luma[x] + rv * cr);
+        row[x * 4 + 1] = to8(luma[x] - gu * cb - gv * cr);
+        row[x * 4 + 2] = to8(luma[x] + bu * cb);
+        row[x * 4 + 3] = 255;
+      }
     }
   }
+  free(rows);
 }
 
 static void add_alpha(const Dav1dPicture *p, int premultiplied, uint8_t *out) {
   int w = p->p.w, h = p->p.h, full = p->seq_hdr->color_range;
   float scale = (float)(1 << (p->p.bpc - 8)), max = (float)((1 << p->p.bpc) - 1);
   float offset = full ? 0.f : 16.f * scale, range = full ? max : 219.f * scale;
+  float *alpha = malloc(sizeof(float) * (size_t)w);
+  if (!alpha) host_fail("out of memory");
   for (int y = 0; y < h; y++) {
     uint8_t *row = out + (size_t)y * w * 4;
+    load_row(p, 0, y, w, alpha);
+    for (int x = 0; x < w; x++) row[x * 4 + 3] = to8((alpha[x] - offset) / range);
+    if (!premultiplied) continue;
     for (int x = 0; x < w; x++) {
-      uint8_t a = to8(((float)sample(p, 0, x, y) - offset) / range);
-      row[x * 4 + 3] = a;
-      if (premultiplied) {
-        for (int c = 0; c < 3; c++) {
-          unsigned v = a ? (row[x * 4 + c] * 255u + a / 2) / a : 0;
-          row[x * 4 + c] = v > 255 ? 255 : (uint8_t)v;
-        }
+      unsigned a = row[x * 4 + 3];
+      for (int c = 0; c < 3; c++) {
+        unsigned value = a ? (row[x * 4 + c] * 255u + a / 2) / a : 0;
+        row[x * 4 + c] = value > 255 ? 255 : (uint8_t)value;
       }
     }
   }
+  free(alpha);
 }
 
 /**
