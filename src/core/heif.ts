@@ -150,15 +150,19 @@ interface Item {
   properties: Box[];
 }
 
-/** The major brand and compatible brands of the `ftyp` box that opens an ISOBMFF file; none when absent or broken. */
+/**
+ * The major brand and compatible brands of the `ftyp` box that opens an ISOBMFF file, as far as the
+ * bytes given go (sniffing may see only a prefix); none when there is no such box.
+ */
 export function fileBrands(bytes: Uint8Array): string[] {
   const size =
     (bytes[0] ?? 0) * 0x1000000 + (bytes[1] ?? 0) * 0x10000 + (bytes[2] ?? 0) * 0x100 + (bytes[3] ?? 0);
-  if (size < 16 || size > bytes.length || String.fromCharCode(...bytes.subarray(4, 8)) !== 'ftyp') return [];
-  const reader = new Reader(bytes, 8, size);
+  const end = Math.min(size, bytes.length);
+  if (size < 16 || end < 12 || String.fromCharCode(...bytes.subarray(4, 8)) !== 'ftyp') return [];
+  const reader = new Reader(bytes, 8, end);
   const found = [reader.text(4)];
-  reader.u32(); // minor version
-  while (reader.at + 4 <= size) found.push(reader.text(4));
+  reader.at += 4; // minor version
+  while (reader.at + 4 <= end) found.push(reader.text(4));
   return found;
 }
 

@@ -265,6 +265,9 @@ describe('sniffFormat', () => {
     [bytes([0, 0, 0, 0x1c], 'ftypavif'), 'avif'],
     [bytes([0, 0, 0, 0x1c], 'ftypavis'), 'avif'],
     [bytes([0, 0, 0, 0x1c], 'ftypheic'), undefined],
+    [bytes([0, 0, 0, 0x18], 'ftypmif1', [0, 0, 0, 0], 'miafavif'), 'avif'], // AVIF as a compatible brand
+    [bytes([0, 0, 0, 0x18], 'ftypheic', [0, 0, 0, 0], 'mif1heic'), undefined],
+    [bytes([0, 0, 0, 0x10], 'ftypmif1', [0, 0, 0, 0], 'avif'), undefined], // avif past the box's end
     [bytes('GIF89a'), 'gif'],
     [bytes('<svg xmlns="http://www.w3.org/2000/svg"/>'), 'svg'],
     [bytes('\uFEFF'.replace(/./, '\xef\xbb\xbf'), '  <SVG/>'), 'svg'],
