@@ -71,7 +71,7 @@ const library = deployablesOnly
       // runs it with --allow-net alone; writing AVIF adds --allow-read).
       chunkNames: '[name]-[hash]',
       loader: { '.wasm': 'binary' },
-      plugins: [lazyWasm(`${root}dist`, new Map(), ['avif_enc.wasm'])],
+      plugins: [lazyWasm(`${root}dist`, new Map(), ['avif-encode.wasm'])],
       minifySyntax: true,
       legalComments: 'none',
       logLevel: 'warning',

@@ -66,7 +66,7 @@ export async function buildEdgeBundle({ root, outfile, config = {} }) {
 }
 
 /** Modules only some requests need: AVIF, colour management, GIF. The rest is the JPEG/PNG/WebP path. */
-export const OPTIONAL_WASM = ['avif-decode.wasm', 'avif_enc.wasm', 'colour.wasm', 'gif-decode.wasm'];
+export const OPTIONAL_WASM = ['avif-decode.wasm', 'avif-encode.wasm', 'colour.wasm', 'gif-decode.wasm'];
 
 /** The files every JPEG, PNG and WebP request may use (no AVIF, no colour engine, no GIF). */
 export function corePathFiles(files) {

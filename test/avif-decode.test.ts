@@ -8,11 +8,12 @@ import { readFileSync } from 'node:fs';
 import { defaultOptions } from '@jsquash/avif/meta.js';
 import sharp, { type AvifOptions, type Sharp } from 'sharp';
 import { describe, expect, test } from 'vitest';
-import { avifEncoderSlot, decodeAvif } from '../src/codecs/avif.js';
+import { decodeAvif } from '../src/codecs/avif.js';
 import { isResizerError } from '../src/core/errors.js';
 import { transform } from '../src/index.js';
 import { type Av1Image, buildAvif, encodeTiles } from './helpers/heif.js';
 import { similarity, toBytes } from './helpers/images.js';
+import { referenceAvifEncoder } from './helpers/jsquash-avif.js';
 
 /** A real photo, so that every orientation looks different. */
 const photo = (width: number, height: number) =>
@@ -161,7 +162,7 @@ describe('bit depths, chroma layouts and matrices', () => {
       depth === 8
         ? new Uint8Array(data)
         : new Uint8Array(Uint16Array.from(data, (v) => Math.round((v * (2 ** depth - 1)) / 255)).buffer);
-    const file = await avifEncoderSlot.use('codec-failure', (api) =>
+    const file = await referenceAvifEncoder.use('codec-failure', (api) =>
       api.encode(samples, info.width, info.height, { ...defaultOptions, speed: 8, ...options }),
     );
     return { file: file as Uint8Array, rgba: new Uint8Array(data) };

@@ -137,7 +137,7 @@ test('the Lambda@Edge package without its AVIF files still serves JPEG: AVIF cos
   const built = path.resolve('dist/lambda-edge');
   const dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-no-avif-'));
   for (const { name } of packageFiles(built))
-    if (!name.startsWith('avif_')) copyFileSync(path.join(built, name), path.join(dir, name));
+    if (!name.startsWith('avif')) copyFileSync(path.join(built, name), path.join(dir, name));
   const bundle = await import(path.join(dir, 'index.mjs'));
   const corpus = await makeCorpus();
   const handler = bundle.createHandler({

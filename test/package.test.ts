@@ -94,7 +94,7 @@ test('the tarball holds the library only: no deployables, no duplicate WebAssemb
     path.join(app, readdirSync(app).find((n) => n.endsWith('.tgz')) as string),
   ]).toString();
   expect(listing).not.toMatch(/dist\/(lambda-edge|workers|cloudfront)\//);
-  expect(listing).toMatch(/dist\/avif_enc\.wasm/);
+  expect(listing).toMatch(/dist\/avif-encode\.wasm/);
 });
 
 test('its types check in a strict NodeNext TypeScript project', () => {

@@ -299,6 +299,35 @@ export const CODECS = {
     subdirs: { dav1d: ['include/dav1d', 'include'] },
     glue: 'avif-decode.c',
   },
+  'avif-encode': {
+    packages: ['aom'],
+    files: {},
+    // libaom's own CMake build, for wasm32-wasi: the AV1 encoder only, portable C (no x86/Arm
+    // assembly), 8-bit, one thread; the static library joins our glue at the link.
+    cmake: {
+      package: 'aom',
+      target: 'aom',
+      library: 'libaom.a',
+      options: {
+        AOM_TARGET_CPU: 'generic',
+        CONFIG_AV1_DECODER: '0',
+        CONFIG_AV1_HIGHBITDEPTH: '0',
+        CONFIG_MULTITHREAD: '0',
+        CONFIG_RUNTIME_CPU_DETECT: '0',
+        CONFIG_WEBM_IO: '0',
+        CONFIG_LIBYUV: '0',
+        ENABLE_DOCS: '0',
+        ENABLE_EXAMPLES: '0',
+        ENABLE_TESTS: '0',
+        ENABLE_TESTDATA: '0',
+        ENABLE_TOOLS: '0',
+        CMAKE_BUILD_TYPE: 'Release',
+      },
+    },
+    // Our setjmp.h: libaom's internal errors end the call through the host (no unwinding in wasm).
+    include: ['aom'],
+    glue: 'avif-encode.c',
+  },
   'gif-decode': {
     packages: ['giflib'],
     files: { giflib: ['dgif_lib', 'gif_err', 'gif_hash', 'gifalloc', 'openbsd-reallocarray'] },
@@ -560,7 +589,7 @@ async function buildCodec(toolchain, name, outDir) {
   ];
   // Files compiled more than once with different defines (dav1d's bit-depth templates) become
   // objects first, named by variant, and join the link.
-  const objects = [];
+  const objects = codec.cmake ? [await cmakeLibrary(toolchain, name, codec, trees)] : [];
   if (codec.variants?.length) {
     const dir = mkdtempSync(path.join(tmpdir(), `edge-resizer-${name}-`));
     for (const variant of codec.variants) {
@@ -593,6 +622,53 @@ async function buildCodec(toolchain, name, outDir) {
     ],
     { maxBuffer: 16 * 1024 * 1024 },
   ).then(() => out);
+}
+
+/**
+ * A library built by its own CMake for wasm32-wasi (Debian's cmake and ninja), with our codec flags
+ * and include folders; returns the static library's path.
+ */
+async function cmakeLibrary(toolchain, name, codec, trees) {
+  const { package: pkg, target, library, options } = codec.cmake;
+  const dir = mkdtempSync(path.join(tmpdir(), `edge-resizer-${name}-cmake-`));
+  const toolchainFile = path.join(dir, 'wasi.cmake');
+  const llvm = (tool) => (existsSync(`/usr/bin/${tool}-14`) ? `/usr/bin/${tool}-14` : tool);
+  writeFileSync(
+    toolchainFile,
+    [
+      'set(CMAKE_SYSTEM_NAME Generic)',
+      'set(CMAKE_SYSTEM_PROCESSOR wasm32)',
+      `set(CMAKE_C_COMPILER ${toolchain.clang})`,
+      `set(CMAKE_CXX_COMPILER ${toolchain.clang.replace('clang', 'clang++')})`,
+      'set(CMAKE_C_COMPILER_TARGET wasm32-wasi)',
+      'set(CMAKE_CXX_COMPILER_TARGET wasm32-wasi)',
+      `set(CMAKE_AR ${llvm('llvm-ar')})`,
+      `set(CMAKE_RANLIB ${llvm('llvm-ranlib')})`,
+      'set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)',
+      '',
+    ].join('\n'),
+  );
+  const build = path.join(dir, 'build');
+  const flags = [
+    ...CODEC_FLAGS.filter((flag) => !flag.startsWith('--target')),
+    `-ffile-prefix-map=${trees[pkg]}=${pkg}`,
+    `-ffile-prefix-map=${build}=${pkg}-build`,
+    ...(codec.include ?? []).map((folder) => `-I${path.join(here, folder)}`),
+  ].join(' ');
+  const run = (args) => promisify(execFile)('cmake', args, { maxBuffer: 64 * 1024 * 1024 });
+  await run([
+    '-G',
+    'Ninja',
+    '-S',
+    trees[pkg],
+    '-B',
+    build,
+    `-DCMAKE_TOOLCHAIN_FILE=${toolchainFile}`,
+    `-DCMAKE_C_FLAGS=${flags}`,
+    ...Object.entries(options).map(([key, value]) => `-D${key}=${value}`),
+  ]);
+  await run(['--build', build, '--target', target, '--parallel', '2']);
+  return path.join(build, library);
 }
 
 /** Checks our glue alone with every warning on, so `-w` above only silences the libraries. */

@@ -1,25 +1,26 @@
 /**
- * AVIF. Decoding: our HEIF reader (core/heif.ts) finds the AV1 data, Debian's dav1d 1.0.0 (built by
- * wasm/build.mjs, glue in wasm/avif-decode.c) decodes it and converts to RGBA; grids are stitched
- * here, orientation is the pipeline's (irot/imir as EXIF orientation). Encoding: libavif 1.0.1 with
- * libaom 3.7.0, the jSquash build. The modules load only when a request needs them; the Lambda@Edge
- * bundle keeps them in files beside index.mjs (scripts/edge-bundle.mjs).
+ * AVIF, with codecs built by wasm/build.mjs from Debian's sources. Decoding: our HEIF reader
+ * (core/heif.ts) finds the AV1 data, dav1d 1.0.0 decodes it and our glue (wasm/avif-decode.c)
+ * converts to RGBA; grids are stitched here, orientation is the pipeline's (irot/imir as EXIF
+ * orientation). Encoding: our glue (wasm/avif-encode.c) converts to YCbCr and libaom 3.6.0 encodes,
+ * with libavif 1.0's settings for a still image; core/heif-write.ts writes the container. The
+ * modules load only when a request needs them; the Lambda@Edge bundle keeps them in files beside
+ * index.mjs (scripts/edge-bundle.mjs).
  */
-import encoderFactory from '@jsquash/avif/codec/enc/avif_enc.js';
-import encoderWasm from '@jsquash/avif/codec/enc/avif_enc.wasm';
-import { defaultOptions } from '@jsquash/avif/meta.js';
 import decoderWasm from '../../wasm/build/avif-decode.wasm';
+import encoderWasm from '../../wasm/build/avif-encode.wasm';
 import { ResizerError } from '../core/errors.js';
 import { type HeifAvif, parseAvif } from '../core/heif.js';
-import { emscriptenSlot } from './emscripten.js';
-import type { DecodedImage, Decoder, Encoder } from './types.js';
+import { buildAvif } from '../core/heif-write.js';
+import type { DecodedImage, Decoder, Encoder, RawImage } from './types.js';
 import { callGlue, type WasiCodec, wasiCodecSlot } from './wasi.js';
 import type { WasmSlot } from './wasm-slot.js';
 
-type AvifOptions = typeof defaultOptions;
-
-interface LibAvifEncoder {
-  encode(data: Uint8Array, width: number, height: number, options: AvifOptions): Uint8Array | null;
+interface AomGlue extends WasiCodec {
+  ae_alloc(size: number): number;
+  ae_free(pointer: number): void;
+  ae_encode(rgba: number, width: number, height: number, quantizer: number, speed: number): number;
+  ae_release(result: number): void;
 }
 
 interface Dav1dGlue extends WasiCodec {
@@ -37,11 +38,7 @@ interface Dav1dGlue extends WasiCodec {
   ad_release(result: number): void;
 }
 
-export const avifEncoderSlot: WasmSlot<LibAvifEncoder> = emscriptenSlot<LibAvifEncoder>(
-  'avif encoder',
-  encoderWasm,
-  encoderFactory as never,
-);
+export const avifEncoderSlot: WasmSlot<AomGlue> = wasiCodecSlot<AomGlue>('avif encoder', encoderWasm);
 export const avifDecoderSlot: WasmSlot<Dav1dGlue> = wasiCodecSlot<Dav1dGlue>('avif decoder', decoderWasm);
 
 /**
@@ -77,18 +74,53 @@ export function avifQuality(quality: number): number {
   return 100;
 }
 
+/** libavif 1.0's quality (0-100) to libaom's quantizer (63-0), as libavif maps it. */
+export function avifQuantizer(quality: number): number {
+  return Math.floor(((100 - quality) * 63 + 50) / 100);
+}
+
+/** The four av1C bytes of a little-endian 32-bit word. */
+const av1C = (word: number) =>
+  Uint8Array.of(word & 255, (word >>> 8) & 255, (word >>> 16) & 255, word >>> 24);
+
+/** RGBA to an AVIF file at libavif's `quality` (0-100) and libaom's `speed` (0-10). */
+export function encodeAvif(
+  image: RawImage,
+  { quality, speed }: { quality: number; speed: number },
+): Promise<Uint8Array> {
+  return avifEncoderSlot.use('codec-failure', (ae) => {
+    const { width, height } = image;
+    const streams = callGlue(
+      { memory: ae.memory, alloc: ae.ae_alloc, free: ae.ae_free, release: ae.ae_release },
+      image.data,
+      (input) => ae.ae_encode(input, width, height, avifQuantizer(quality), speed),
+      6,
+      ([colour = 0, colourSize = 0, colourConfig = 0, alpha = 0, alphaSize = 0, alphaConfig = 0], heap) => ({
+        colour: heap.slice(colour, colour + colourSize),
+        colourConfig: av1C(colourConfig),
+        alpha: alphaSize ? heap.slice(alpha, alpha + alphaSize) : undefined,
+        alphaConfig: av1C(alphaConfig),
+      }),
+      'AVIF encode failed',
+    );
+    const plane = (data: Uint8Array, config: Uint8Array) => ({
+      tiles: [data],
+      av1C: config,
+      tileWidth: width,
+      tileHeight: height,
+    });
+    return buildAvif({
+      colour: plane(streams.colour, streams.colourConfig),
+      ...(streams.alpha ? { alpha: plane(streams.alpha, streams.alphaConfig) } : {}),
+      // What the glue encodes: sRGB primaries and transfer, BT.601 matrix, full range.
+      nclx: { primaries: 1, transfer: 13, matrix: 6, fullRange: true },
+    });
+  });
+}
+
 export const avifEncoder: Encoder = {
   prepare: () => avifEncoderSlot.get(),
-  encode: (image, { quality }) =>
-    avifEncoderSlot.use('codec-failure', (api) => {
-      const out = api.encode(image.data, image.width, image.height, {
-        ...defaultOptions,
-        quality: avifQuality(quality),
-        speed: AVIF_SPEED,
-      });
-      if (!out) throw new Error('AVIF encode failed');
-      return out;
-    }),
+  encode: (image, { quality }) => encodeAvif(image, { quality: avifQuality(quality), speed: AVIF_SPEED }),
 };
 
 interface Tile {

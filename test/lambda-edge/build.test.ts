@@ -22,7 +22,7 @@ test('the zipped package stays within 2 MB with AVIF, its JPEG/PNG/WebP path wit
   expect(files.map((file) => file.name)).toEqual([
     'index.mjs',
     'avif-decode.wasm',
-    'avif_enc.wasm',
+    'avif-encode.wasm',
     'colour.wasm',
     'gif-decode.wasm',
     'jpeg-decode.wasm',

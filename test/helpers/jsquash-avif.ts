@@ -1,17 +1,15 @@
 /**
- * The slot for the one Emscripten-built codec we still take from jSquash, its AVIF encoder (libavif
- * with libaom). Its factory accepts an `instantiateWasm` hook, which we use to hand over our compiled
- * module: no fetch, no filesystem, and calling the factory again yields a fresh instance after a trap.
+ * A reference AVIF encoder for tests: jSquash's build of libavif 1.0.1 with libaom 3.7.0 writes what
+ * ours does not (10 and 12 bits, 4:4:4, 4:2:2, lossless with the identity matrix), to check our
+ * decoder on it. Its Emscripten factory takes our compiled module through `instantiateWasm`.
  */
-import { WasmSlot, type WasmSource } from './wasm-slot.js';
+import encoderFactory from '@jsquash/avif/codec/enc/avif_enc.js';
+import encoderWasm from '@jsquash/avif/codec/enc/avif_enc.wasm';
+import { WasmSlot, type WasmSource } from '../../src/codecs/wasm-slot.js';
 
 type Factory<T> = (options: Record<string, unknown>) => Promise<T>;
 
-export function emscriptenSlot<T extends object>(
-  name: string,
-  wasm: WasmSource,
-  factory: Factory<T>,
-): WasmSlot<T> {
+function emscriptenSlot<T extends object>(name: string, wasm: WasmSource, factory: Factory<T>): WasmSlot<T> {
   // The Emscripten module object does not expose its memory; catch it as the instance is made.
   const memories = new WeakMap<T, WebAssembly.Memory>();
   return new WasmSlot(
@@ -37,3 +35,18 @@ export function emscriptenSlot<T extends object>(
     { memory: (api) => memories.get(api) },
   );
 }
+
+interface JsquashAvifEncoder {
+  encode(
+    data: Uint8Array,
+    width: number,
+    height: number,
+    options: Record<string, unknown>,
+  ): Uint8Array | null;
+}
+
+export const referenceAvifEncoder: WasmSlot<JsquashAvifEncoder> = emscriptenSlot<JsquashAvifEncoder>(
+  'reference avif encoder',
+  encoderWasm,
+  encoderFactory as never,
+);
