@@ -11,7 +11,7 @@ import { describe, expect, test } from 'vitest';
 import { decodeAvif } from '../src/codecs/avif.js';
 import { isResizerError } from '../src/core/errors.js';
 import { transform } from '../src/index.js';
-import { type Av1Image, buildAvif, encodeTiles } from './helpers/heif.js';
+import { type Av1Image, buildAvif, encodeTiles, gridOf } from './helpers/heif.js';
 import { similarity, toBytes } from './helpers/images.js';
 import { referenceAvifEncoder } from './helpers/jsquash-avif.js';
 
@@ -91,23 +91,9 @@ describe('grids', () => {
     for (let y = 0; y < info.height; y++)
       for (let x = 0; x < info.width; x++) data[(y * info.width + x) * 4 + 3] = Math.round((255 * x) / 599);
     const source = await toBytes(sharp(data, { raw: info }).png());
-    const padded = await toBytes(sharp(source).extend({ right: 40, bottom: 16, extendWith: 'copy' }).png());
-    const regions = [0, 1, 2, 3].map((i) =>
-      sharp(padded).extract({ left: (i % 2) * 320, top: Math.floor(i / 2) * 208, width: 320, height: 208 }),
-    );
-    const tiles = await encodeTiles(regions, { quality: 95 });
-    const grid = { rows: 2, columns: 2, width: 600, height: 400 };
-    const file = buildAvif({
-      colour: { tiles: tiles.colour, av1C: tiles.av1C, tileWidth: 320, tileHeight: 208, grid },
-      alpha: {
-        tiles: tiles.alpha,
-        av1C: tiles.alphaAv1C as Uint8Array,
-        tileWidth: 320,
-        tileHeight: 208,
-        grid,
-      },
-    });
-    return { file, source, tiles };
+    const layout = { width: 600, height: 400, rows: 2, columns: 2, tileWidth: 320, tileHeight: 208 };
+    const { tiles, colour, alpha } = await gridOf(source, layout, { quality: 95 });
+    return { file: buildAvif({ colour, alpha }), source, tiles };
   }
 
   test('a 2x2 grid with an alpha grid is stitched, cropped to its output size, alpha kept', async () => {

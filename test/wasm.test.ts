@@ -8,7 +8,8 @@ import { findToolchain, hasWasiSysroot } from '../wasm/build.mjs';
 // toolchain; elsewhere the test is skipped, with the reason, when it is missing, never in CI.
 const toolchain = findToolchain();
 const ready = Boolean(toolchain && hasWasiSysroot());
-const missing = 'clang-14, lld-14, wasi-libc and libclang-rt-14-dev-wasm32 (.ci/run installs them)';
+const missing =
+  'clang-14, lld-14, wasi-libc, libclang-rt-14-dev-wasm32, cmake and ninja-build (.ci/run installs them)';
 if (!ready && process.env.CI) throw new Error(`CI needs ${missing} to verify wasm/build`);
 if (!ready) console.warn(`wasm/build check skipped: install ${missing} to run it`);
 

@@ -341,9 +341,17 @@ export function findToolchain() {
   return clang && linker ? { clang, linker } : undefined;
 }
 
-/** The codecs need wasi-libc and compiler-rt for wasm32 as well (Debian: wasi-libc, libclang-rt-14-dev-wasm32). */
+/**
+ * The codecs need wasi-libc and compiler-rt for wasm32 as well (Debian: wasi-libc,
+ * libclang-rt-14-dev-wasm32), and libaom its CMake and ninja (cmake, ninja-build).
+ */
 export function hasWasiSysroot() {
-  return existsSync('/usr/lib/wasm32-wasi/libc.a') && existsSync('/usr/include/wasm32-wasi/stdio.h');
+  return (
+    existsSync('/usr/lib/wasm32-wasi/libc.a') &&
+    existsSync('/usr/include/wasm32-wasi/stdio.h') &&
+    which('cmake') &&
+    which('ninja')
+  );
 }
 
 function which(name) {

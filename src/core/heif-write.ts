@@ -32,7 +32,7 @@ export interface AvifSpec {
 
 const ALPHA_URN = 'urn:mpeg:mpegB:cicp:systems:auxiliary:alpha';
 
-function concat(parts: Uint8Array[]): Uint8Array {
+export function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
   let at = 0;
   for (const part of parts) {

@@ -6,6 +6,7 @@
  * bounds-checked; anything that does not add up is `corrupt-input`.
  */
 import { ResizerError } from './errors.js';
+import { concat } from './heif-write.js';
 
 export interface HeifImage {
   /** Displayed size before orientation: the grid's output size, or the item's ispe. */
@@ -210,14 +211,7 @@ export function parseAvif(bytes: Uint8Array): HeifAvif {
         throw corrupt(`the ${what}'s data lies outside the file`);
       return bytes.subarray(start, stop);
     });
-    if (parts.length === 1) return parts[0] as Uint8Array;
-    const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-    let at = 0;
-    for (const part of parts) {
-      joined.set(part, at);
-      at += part.length;
-    }
-    return joined;
+    return parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts);
   };
 
   const image = (id: number, what: string): HeifImage => {

@@ -3,8 +3,10 @@
  * plain or premultiplied, irot and imir, colr boxes, another major brand), from AV1 data that sharp
  * encoded, through our container writer (src/core/heif-write.ts).
  */
-import type { AvifOptions, Sharp } from 'sharp';
+import sharp, { type AvifOptions, type Sharp } from 'sharp';
 import { parseAvif } from '../../src/core/heif.js';
+
+import type { Av1Image } from '../../src/core/heif-write.js';
 
 export { type Av1Image, type AvifSpec, buildAvif } from '../../src/core/heif-write.js';
 
@@ -24,6 +26,48 @@ function av1CBox(file: Uint8Array, index: number): Uint8Array {
     }
   }
   throw new Error('no av1C box');
+}
+
+/**
+ * The picture `png` (`width` x `height`) as a grid of `columns` x `rows` tiles of `tileWidth` x
+ * `tileHeight`, its edges repeated to fill the last row and column, encoded by sharp: a grid image
+ * (and its alpha grid) for buildAvif.
+ */
+export async function gridOf(
+  png: Uint8Array,
+  layout: {
+    width: number;
+    height: number;
+    rows: number;
+    columns: number;
+    tileWidth: number;
+    tileHeight: number;
+  },
+  options: AvifOptions,
+) {
+  const { width, height, rows, columns, tileWidth, tileHeight } = layout;
+  const padded = await sharp(png)
+    .extend({ right: columns * tileWidth - width, bottom: rows * tileHeight - height, extendWith: 'copy' })
+    .png()
+    .toBuffer();
+  const regions = Array.from({ length: rows * columns }, (_, i) =>
+    sharp(padded).extract({
+      left: (i % columns) * tileWidth,
+      top: Math.floor(i / columns) * tileHeight,
+      width: tileWidth,
+      height: tileHeight,
+    }),
+  );
+  const tiles = await encodeTiles(regions, options);
+  const grid = { rows, columns, width, height };
+  const image = (encoded: Uint8Array[], av1C: Uint8Array | undefined): Av1Image => ({
+    tiles: encoded,
+    av1C: av1C ?? new Uint8Array(0),
+    tileWidth,
+    tileHeight,
+    grid,
+  });
+  return { tiles, colour: image(tiles.colour, tiles.av1C), alpha: image(tiles.alpha, tiles.alphaAv1C) };
 }
 
 /** Encodes each tile with sharp and keeps its AV1 data (and its alpha's when `alpha`). */
