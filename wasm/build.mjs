@@ -302,6 +302,15 @@ export const CODECS = {
   'avif-encode': {
     packages: ['aom'],
     files: {},
+    // Debian's current security update, 3.6.0-1+deb12u3, has no .dsc on the mirror (its orig tarball
+    // is deb12u2's); its three new patches, taken from its debian.tar.xz, go on top of deb12u2.
+    patches: {
+      aom: [
+        '0004-CVE-2026-56209-56210-56211-svc-layer-id-bounds-check.patch',
+        '0005-CVE-2026-56208-lap-stats-buffer-overflow.patch',
+        '0006-svc-add-more-spatial-temporal-layer-validation.patch',
+      ].map((file) => `debian/patches/aom/${file}`),
+    },
     // libaom's own CMake build, for wasm32-wasi: the AV1 encoder only, portable C (no x86/Arm
     // assembly), 8-bit, one thread; the static library joins our glue at the link.
     cmake: {
@@ -519,17 +528,31 @@ async function generateProfiles(toolchain, dir, lcms) {
 }
 
 /**
- * The tree with our edits applied (exact text replacements, each of which must match once), in a
- * copy beside the pristine one, keyed by the edits: the cache never mixes patched and pristine.
+ * The tree with our changes applied, in a copy beside the pristine one, keyed by the changes: the
+ * cache never mixes patched and pristine. `patches` are patch files (wasm/debian/patches/...),
+ * applied in order with `patch -p1`, which must apply cleanly; `edits` are exact text replacements,
+ * each of which must match once.
  */
-function editedTree(pkg, edits) {
+function editedTree(pkg, edits = [], patches = []) {
   const tree = sourceTree(pkg);
-  if (!edits?.length) return tree;
-  const key = createHash('sha256').update(JSON.stringify(edits)).digest('hex').slice(0, 12);
+  if (!edits.length && !patches.length) return tree;
+  const texts = patches.map((file) => readFileSync(path.join(here, file), 'utf8'));
+  const key = createHash('sha256').update(JSON.stringify({ edits, texts })).digest('hex').slice(0, 12);
   const copy = path.join(path.dirname(tree), `edited-${key}`);
   if (existsSync(path.join(copy, '.complete'))) return copy;
   rmSync(copy, { recursive: true, force: true });
   cpSync(tree, copy, { recursive: true });
+  for (const [i, text] of texts.entries()) {
+    try {
+      execFileSync('patch', ['-p1', '--force', '--fuzz=0', '--no-backup-if-mismatch', '-s'], {
+        cwd: copy,
+        input: text,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+    } catch (error) {
+      throw new Error(`${pkg}: ${patches[i]} does not apply: ${error.stdout ?? ''}${error.stderr ?? ''}`);
+    }
+  }
   for (const { file, from, to } of edits) {
     const text = readFileSync(path.join(copy, file), 'utf8');
     if (text.split(from).length !== 2) throw new Error(`${pkg}/${file}: the edit's text must occur once`);
@@ -540,7 +563,9 @@ function editedTree(pkg, edits) {
 }
 
 async function includeFlags(codec, toolchain) {
-  const trees = Object.fromEntries(codec.packages.map((pkg) => [pkg, editedTree(pkg, codec.edits?.[pkg])]));
+  const trees = Object.fromEntries(
+    codec.packages.map((pkg) => [pkg, editedTree(pkg, codec.edits?.[pkg], codec.patches?.[pkg])]),
+  );
   const configured = Object.entries(codec.configure ?? {}).map(([pkg, spec]) =>
     configureHeaders(trees[pkg], spec),
   );

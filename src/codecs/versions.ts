@@ -11,6 +11,7 @@ export const CODEC_VERSIONS: Readonly<Record<string, string>> = {
   giflib: '5.2.1 (Debian source 5.2.1-2.5+deb12u1), GIF decoding',
   libwebp: '1.2.4 (Debian source 1.2.4-0.2+deb12u1, CVE-2023-4863 fixed), WebP',
   dav1d: '1.0.0 (Debian source 1.0.0-2+deb12u1, CVE-2024-1580 fixed), AVIF decoding',
-  libaom: '3.6.0 (Debian source 3.6.0-1+deb12u2, CVE-2024-5171 fixed), AVIF encoding',
+  libaom:
+    '3.6.0 (Debian source 3.6.0-1+deb12u2 with the three patches of deb12u3: CVE-2024-5171, CVE-2026-56208 to 56211 fixed), AVIF encoding',
   'edge-resizer kernels': 'wasm/resize.c, wasm/jpeg-encode.c: resizing, JPEG encoding',
 };
