@@ -1,8 +1,11 @@
 /**
  * PNG output: the smallest colour type that holds the image exactly (checked by reading IHDR and by
- * decoding the pixels back), and bytes within 1.1x of sharp's default PNG for the same request.
+ * decoding the pixels back), and bytes within 1.1x of sharp's default PNG for the same request. PNG
+ * input: what follows the image is checked but its compressed chunks are not decompressed.
  */
+
 import { readFileSync } from 'node:fs';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect, test } from 'vitest';
 import { pngDecoder, pngEncoder } from '../src/codecs/png.js';
@@ -66,5 +69,48 @@ describe("bytes are within 1.1x of sharp's default PNG for the same request", ()
       const theirs = await sharp(input).resize(width).png().toBuffer();
       expect(ours.data.byteLength / theirs.byteLength, `${name} at ${width}`).toBeLessThan(1.1);
     }
+  });
+});
+
+describe('PNG input: what follows the image', () => {
+  /** A PNG chunk: length, type, data, CRC. */
+  function chunk(type: string, data: Uint8Array): Uint8Array {
+    const body = new Uint8Array([...new TextEncoder().encode(type), ...data]);
+    const out = new Uint8Array(12 + data.length);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, data.length);
+    out.set(body, 4);
+    view.setUint32(8 + data.length, crc32(body));
+    return out;
+  }
+
+  /** `png` with `chunks` inserted before its IEND. */
+  function beforeEnd(png: Uint8Array, ...chunks: Uint8Array[]): Uint8Array {
+    const end = png.length - 12;
+    return new Uint8Array([...png.subarray(0, end), ...chunks.flatMap((c) => [...c]), ...png.subarray(end)]);
+  }
+
+  test('text and profile chunks after IDAT, their compressed data cut short, are skipped unread', async () => {
+    const png = await toBytes(scene(64, 48).png());
+    const cut = deflateSync(Buffer.alloc(4096, 'a')).subarray(0, 20); // an inflate that cannot finish
+    const keyword = new TextEncoder().encode('Comment\0');
+    const withTrailers = beforeEnd(
+      png,
+      chunk('zTXt', new Uint8Array([...keyword, 0, ...cut])),
+      chunk('iTXt', new Uint8Array([...keyword, 1, 0, 0, 0, ...cut])),
+      chunk('iCCP', new Uint8Array([...new TextEncoder().encode('icc\0'), 0, ...cut])),
+    );
+    const plain = await pngDecoder.decode(png);
+    const trailed = await pngDecoder.decode(withTrailers);
+    expect([trailed.width, trailed.height]).toEqual([64, 48]);
+    expect(Buffer.compare(Buffer.from(trailed.data), Buffer.from(plain.data))).toBe(0);
+    expect(trailed.icc).toBeUndefined();
+  });
+
+  test('the end is still checked: a broken IEND fails', async () => {
+    const png = await toBytes(scene(64, 48).png());
+    const broken = png.slice();
+    broken[broken.length - 1] = (broken[broken.length - 1] ?? 0) ^ 0xff; // IEND's CRC
+    await expect(pngDecoder.decode(broken)).rejects.toThrow();
   });
 });
