@@ -48,6 +48,24 @@ describe('AVIF output', () => {
     }
   });
 
+  test.each([
+    [1, 1],
+    [3, 2],
+    [17, 9],
+    [801, 501],
+  ])('a %ix%i AVIF (odd sides included) holds the picture', async (width, height) => {
+    const source = await toBytes(scene(width, height, 3).ensureAlpha(0.6).png());
+    const result = await transform(source, { format: 'avif', quality: 90 }, AVIF_ON);
+    const raw = async (bytes: Uint8Array) =>
+      sharp(bytes).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const [ours, original] = [await raw(result.data), await raw(source)];
+    expect([ours.info.width, ours.info.height]).toEqual([width, height]);
+    let difference = 0;
+    for (let i = 0; i < ours.data.length; i++)
+      difference += Math.abs((ours.data[i] ?? 0) - (original.data[i] ?? 0));
+    expect(difference / ours.data.length).toBeLessThan(6);
+  });
+
   test('transparency survives', async () => {
     const input = await toBytes(scene(400, 300).ensureAlpha(0.5).png());
     const result = await transform(input, { width: 200, format: 'avif' }, AVIF_ON);

@@ -88,8 +88,8 @@ static void configuration(stream_t *stream, int monochrome) {
 }
 
 /**
- * One image through libaom: `planes` is I420 (or its Y plane only when `monochrome`), `width` x
- * `height`; `quantizer` 0-63.
+ * One image through libaom: `image` is I420 (only its Y plane is coded when `monochrome`),
+ * `quantizer` 0-63.
  */
 static void encode(aom_image_t *image, int monochrome, int quantizer, int speed, stream_t *out) {
   aom_codec_iface_t *iface = aom_codec_av1_cx();
@@ -142,49 +142,56 @@ static inline uint8_t clamp8(float v) { return v <= 0.f ? 0 : v >= 255.f ? 255 :
 __attribute__((export_name("ae_encode"))) result_t *ae_encode(const uint8_t *rgba, uint32_t width, uint32_t height,
                                                              int quantizer, int speed) {
   if (!width || !height) host_fail("no pixels");
-  uint32_t cw = (width + 1) / 2, ch = (height + 1) / 2;
-  size_t luma = (size_t)width * height, chroma = (size_t)cw * ch;
-  uint8_t *planes = malloc(luma + 2 * chroma);
+  // libaom's own layout (rows of an even stride, planes of an even height), not a packed one.
+  aom_image_t *image = aom_img_alloc(NULL, AOM_IMG_FMT_I420, width, height, 1);
   result_t *result = calloc(1, sizeof(result_t));
-  if (!planes || !result) host_fail("out of memory");
-  uint8_t *y = planes, *u = planes + luma, *v = u + chroma;
+  if (!image || !result) host_fail("out of memory");
+  image->range = AOM_CR_FULL_RANGE;
+  uint32_t cw = (width + 1) / 2, ch = (height + 1) / 2;
   const float kr = 0.299f, kb = 0.114f, kg = 1.f - kr - kb;
   int translucent = 0;
   for (uint32_t row = 0; row < height; row++) {
+    uint8_t *y = image->planes[AOM_PLANE_Y] + (size_t)row * image->stride[AOM_PLANE_Y];
     for (uint32_t x = 0; x < width; x++) {
       const uint8_t *p = rgba + ((size_t)row * width + x) * 4;
-      y[(size_t)row * width + x] = clamp8(kr * p[0] + kg * p[1] + kb * p[2]);
+      y[x] = clamp8(kr * p[0] + kg * p[1] + kb * p[2]);
       translucent |= p[3] != 255;
     }
   }
   // Chroma: each 2x2 block's average RGB (edges repeat), as libavif's built-in conversion.
   for (uint32_t cy = 0; cy < ch; cy++) {
+    uint8_t *u = image->planes[AOM_PLANE_U] + (size_t)cy * image->stride[AOM_PLANE_U];
+    uint8_t *v = image->planes[AOM_PLANE_V] + (size_t)cy * image->stride[AOM_PLANE_V];
     for (uint32_t cx = 0; cx < cw; cx++) {
       float r = 0.f, g = 0.f, b = 0.f;
       for (uint32_t dy = 0; dy < 2; dy++) {
         for (uint32_t dx = 0; dx < 2; dx++) {
-          uint32_t sx = 2 * cx + dx < width ? 2 * cx + dx : width - 1, sy = 2 * cy + dy < height ? 2 * cy + dy : height - 1;
+          uint32_t sx = 2 * cx + dx < width ? 2 * cx + dx : width - 1;
+          uint32_t sy = 2 * cy + dy < height ? 2 * cy + dy : height - 1;
           const uint8_t *p = rgba + ((size_t)sy * width + sx) * 4;
           r += p[0], g += p[1], b += p[2];
         }
       }
       r *= 0.25f, g *= 0.25f, b *= 0.25f;
       float yy = kr * r + kg * g + kb * b;
-      u[(size_t)cy * cw + cx] = clamp8((b - yy) / (2.f * (1.f - kb)) + 128.f);
-      v[(size_t)cy * cw + cx] = clamp8((r - yy) / (2.f * (1.f - kr)) + 128.f);
+      u[cx] = clamp8((b - yy) / (2.f * (1.f - kb)) + 128.f);
+      v[cx] = clamp8((r - yy) / (2.f * (1.f - kr)) + 128.f);
     }
   }
-  aom_image_t image;
-  if (!aom_img_wrap(&image, AOM_IMG_FMT_I420, width, height, 1, planes)) host_fail("libaom refused the image");
-  image.range = AOM_CR_FULL_RANGE;
-  encode(&image, 0, quantizer, speed, &result->colour);
+  encode(image, 0, quantizer, speed, &result->colour);
   if (translucent) {
     // The alpha image: its Y plane is the alpha channel, chroma neutral (monochrome is not coded).
-    for (size_t i = 0; i < luma; i++) y[i] = rgba[i * 4 + 3];
-    memset(u, 128, 2 * chroma);
-    image.monochrome = 1;
-    encode(&image, 1, quantizer, speed, &result->alpha);
+    for (uint32_t row = 0; row < height; row++) {
+      uint8_t *y = image->planes[AOM_PLANE_Y] + (size_t)row * image->stride[AOM_PLANE_Y];
+      for (uint32_t x = 0; x < width; x++) y[x] = rgba[((size_t)row * width + x) * 4 + 3];
+    }
+    for (uint32_t cy = 0; cy < ch; cy++) {
+      memset(image->planes[AOM_PLANE_U] + (size_t)cy * image->stride[AOM_PLANE_U], 128, cw);
+      memset(image->planes[AOM_PLANE_V] + (size_t)cy * image->stride[AOM_PLANE_V], 128, cw);
+    }
+    image->monochrome = 1;
+    encode(image, 1, quantizer, speed, &result->alpha);
   }
-  free(planes);
+  aom_img_free(image);
   return result;
 }
