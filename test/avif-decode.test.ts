@@ -84,6 +84,52 @@ describe('orientation (irot, imir) is applied as sharp applies it', () => {
   });
 });
 
+describe('clean aperture (clap) is applied before orientation, as sharp applies it', () => {
+  test('a crop 200x100 moved by (10, -10) from the centre, alone and then turned', async () => {
+    const source = await toBytes(photo(240, 160).png());
+    const colour = await single(sharp(source), 240, 160, { quality: 95 });
+    const clap: [number, number][] = [
+      [200, 1],
+      [100, 1],
+      [10, 1],
+      [-10, 1],
+    ];
+    const expected = await toBytes(
+      sharp(source).extract({ left: 30, top: 20, width: 200, height: 100 }).png(),
+    );
+    const cropped = await png(buildAvif({ colour, clap }));
+    expect(await similarity(cropped, expected)).toBeGreaterThan(0.9);
+    const file = buildAvif({ colour, clap, irot: 1 });
+    const turned = await transform(file, { format: 'png' });
+    expect([turned.width, turned.height]).toEqual([100, 200]);
+    expect(await similarity(turned.data, await toBytes(sharp(file).png()))).toBeGreaterThan(0.97); // sharp's own reading
+    expect(await similarity(turned.data, await toBytes(sharp(expected).rotate(270).png()))).toBeGreaterThan(
+      0.9,
+    );
+  });
+
+  test('a clap that is not whole pixels inside the image is ignored', async () => {
+    const colour = await single(photo(240, 160), 240, 160);
+    for (const clap of [
+      [
+        [201, 2],
+        [100, 1],
+        [0, 1],
+        [0, 1],
+      ],
+      [
+        [200, 1],
+        [100, 1],
+        [40, 1],
+        [0, 1],
+      ],
+    ] as [number, number][][]) {
+      const result = await transform(buildAvif({ colour, clap }), { format: 'png' });
+      expect([result.width, result.height]).toEqual([240, 160]);
+    }
+  });
+});
+
 describe('grids', () => {
   /** A 600x400 image with alpha as a 2x2 grid of 320x208 tiles (the last row and column cropped). */
   async function gridFile() {

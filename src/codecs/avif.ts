@@ -196,6 +196,7 @@ export async function decodeAvif(bytes: Uint8Array): Promise<DecodedImage> {
     colour.tiles.map((_, index) => decodeTile(ad, avif, index, maxPixels)),
   );
   const icc = avif.icc ? { icc: avif.icc.slice() } : {};
+  let data: Uint8Array;
   if (!colour.grid) {
     const tile = tiles[0] as Tile;
     if (tile.width !== width || tile.height !== height)
@@ -203,9 +204,14 @@ export async function decodeAvif(bytes: Uint8Array): Promise<DecodedImage> {
         'corrupt-input',
         `AVIF image of ${tile.width}x${tile.height} where ispe says ${width}x${height}`,
       );
-    return { data: tile.data, width, height, ...icc };
-  }
-  return { data: stitch(tiles, colour.grid.columns, width, height), width, height, ...icc };
+    data = tile.data;
+  } else data = stitch(tiles, colour.grid.columns, width, height);
+  if (!avif.crop) return { data, width, height, ...icc };
+  const { left, top, width: w, height: h } = avif.crop;
+  const cropped = new Uint8Array(w * h * 4);
+  for (let y = 0; y < h; y++)
+    cropped.set(data.subarray(((top + y) * width + left) * 4, ((top + y) * width + left + w) * 4), y * w * 4);
+  return { data: cropped, width: w, height: h, ...icc };
 }
 
 export const avifDecoder: Decoder = { decode: decodeAvif };

@@ -26,6 +26,8 @@ export interface AvifSpec {
   irot?: number;
   /** 0: mirror left-right (vertical axis), 1: top-bottom. */
   imir?: number;
+  /** Clean aperture as written: width, height, horizontal and vertical offsets, each [N, D]. */
+  clap?: [number, number][];
   nclx?: { primaries: number; transfer: number; matrix: number; fullRange: boolean };
   majorBrand?: string;
 }
@@ -116,6 +118,10 @@ export function buildAvif(spec: AvifSpec): Uint8Array {
         box('colr', text('nclx'), u16(primaries), u16(transfer), u16(matrix), u8(fullRange ? 0x80 : 0)),
       ),
     );
+  }
+  if (spec.clap) {
+    const words = spec.clap.flat().map((value) => u32(value >>> 0));
+    colourExtras.push(property(box('clap', ...words), true));
   }
   if (spec.irot !== undefined) colourExtras.push(property(box('irot', u8(spec.irot & 3)), true));
   if (spec.imir !== undefined) colourExtras.push(property(box('imir', u8(spec.imir & 1)), true));

@@ -27,6 +27,11 @@ export interface HeifAvif {
   premultiplied: boolean;
   /** EXIF orientation 1-8 equivalent to the primary item's irot and imir. */
   orientation: number;
+  /**
+   * The clean aperture (clap), applied before orientation: the part of the decoded image shown. Absent
+   * when the item has none, or one that is not a whole-pixel rectangle inside the image (ignored).
+   */
+  crop?: { left: number; top: number; width: number; height: number };
   /** nclx colour: matrix coefficients and range, when the item has that box. */
   nclx?: { primaries: number; transfer: number; matrix: number; fullRange: boolean };
   /** An ICC profile from a colr box of type prof or rICC. */
@@ -249,12 +254,14 @@ export function parseAvif(bytes: Uint8Array): HeifAvif {
 
   let rotation = 0;
   let mirror = 0;
+  let crop: HeifAvif['crop'];
   let nclx: HeifAvif['nclx'];
   let icc: Uint8Array | undefined;
   for (const property of primaryItem.properties) {
     const reader = new Reader(bytes, property.from, property.to);
     if (property.type === 'irot') rotation = reader.u8() & 3;
     else if (property.type === 'imir') mirror = (reader.u8() & 1) + 1;
+    else if (property.type === 'clap') crop = cleanAperture(reader, colour.width, colour.height);
     else if (property.type === 'colr') {
       const kind = reader.text(4);
       if (kind === 'nclx' && !nclx) {
@@ -269,9 +276,36 @@ export function parseAvif(bytes: Uint8Array): HeifAvif {
     ...(alpha ? { alpha } : {}),
     premultiplied,
     orientation: ORIENTATION[rotation]?.[mirror] ?? 1,
+    ...(crop ? { crop } : {}),
     ...(nclx ? { nclx } : {}),
     ...(icc?.length ? { icc } : {}),
   };
+}
+
+/**
+ * The rectangle a clap box keeps (ISO/IEC 14496-12 12.1.4): its size, centred on the image's centre
+ * moved by the offsets. Only whole pixels inside the image are taken, as libavif takes them.
+ */
+function cleanAperture(reader: Reader, imageWidth: number, imageHeight: number): HeifAvif['crop'] {
+  const signed = (value: number) => (value >= 0x80000000 ? value - 0x100000000 : value);
+  const [widthN, widthD, heightN, heightD] = [reader.u32(), reader.u32(), reader.u32(), reader.u32()];
+  const [horizontalN, horizontalD, verticalN, verticalD] = [
+    signed(reader.u32()),
+    reader.u32(),
+    signed(reader.u32()),
+    reader.u32(),
+  ];
+  if (!widthD || !heightD || !horizontalD || !verticalD) return undefined;
+  const width = widthN / widthD;
+  const height = heightN / heightD;
+  // The left edge: (imageWidth - width) / 2 + horizontalN / horizontalD, and the same for the top.
+  const left = (imageWidth - width) / 2 + horizontalN / horizontalD;
+  const top = (imageHeight - height) / 2 + verticalN / verticalD;
+  const whole = [width, height, left, top].every(Number.isInteger);
+  if (!whole || width < 1 || height < 1 || left < 0 || top < 0) return undefined;
+  if (left + width > imageWidth || top + height > imageHeight) return undefined;
+  if (width === imageWidth && height === imageHeight) return undefined;
+  return { left, top, width, height };
 }
 
 function auxType(bytes: Uint8Array, box: Box): string {

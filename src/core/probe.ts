@@ -223,7 +223,7 @@ function probeAvif(bytes: Uint8Array): ImageInfo {
     if (animated) throw new ResizerError('unsupported-input', 'AVIF image sequence');
     throw error;
   }
-  const { width, height } = avif.colour;
+  const { width, height } = avif.crop ?? avif.colour;
   return checkSize({
     format: 'avif',
     width,
