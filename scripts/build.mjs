@@ -65,13 +65,14 @@ const library = deployablesOnly
       platform: 'node',
       target: 'node20',
       splitting: true,
-      // Chunks beside the entry points. The AVIF encoder's 3.5 MB of WebAssembly is read from dist/
-      // on first use, relative to whichever output asks for it; every other module is embedded, so
-      // the library needs no file access to decode any input or to write JPEG, PNG or WebP (Deno
-      // runs it with --allow-net alone; writing AVIF adds --allow-read).
+      // Chunks beside the entry points. AVIF's two modules (4.6 MB of WebAssembly) are read from
+      // dist/ on first use, relative to whichever output asks for it, so that every other request
+      // does not parse them at start-up; every other module is embedded, so the library needs no
+      // file access for JPEG, PNG, WebP, GIF or colour management (Deno runs it with --allow-net
+      // alone; AVIF adds --allow-read).
       chunkNames: '[name]-[hash]',
       loader: { '.wasm': 'binary' },
-      plugins: [lazyWasm(`${root}dist`, new Map(), ['avif-encode.wasm'])],
+      plugins: [lazyWasm(`${root}dist`, new Map(), ['avif-encode.wasm', 'avif-decode.wasm'])],
       minifySyntax: true,
       legalComments: 'none',
       logLevel: 'warning',

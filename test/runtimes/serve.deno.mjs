@@ -1,5 +1,5 @@
-// The fetch handler under Deno: `deno run --allow-net --allow-env serve.deno.mjs` (writing AVIF would also
-// need --allow-read for edge-resizer's dist/, where the AVIF encoder is read on first use), origin from
+// The fetch handler under Deno: `deno run --allow-net --allow-env serve.deno.mjs` (AVIF would also
+// need --allow-read for edge-resizer's dist/, where its two .wasm files are read on first use), origin from
 // ORIGIN_URL; prints `listening <port>` once serving on loopback.
 import { createFetchHandler } from '../../dist/fetch.js';
 
