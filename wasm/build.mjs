@@ -82,12 +82,15 @@ export const CODECS = {
         'jmemnobs',
         'jquant1',
         'jquant2',
-        'jsimd_none',
         'jutils',
       ],
     },
+    // Our SIMD128 reduced-size IDCTs through libjpeg-turbo's jsimd interface (it includes
+    // jsimd_none.c for every other entry).
+    sources: ['jidct-simd.c'],
     // What libjpeg-turbo's CMake writes for this configuration: 8-bit samples, arithmetic decoding,
-    // memory source, no SIMD assembly (there is none for wasm32; clang vectorises with -msimd128).
+    // memory source, no SIMD assembly (there is none for wasm32; clang vectorises with -msimd128, and
+    // the reduced-size IDCTs are ours, below).
     configure: {
       'libjpeg-turbo': {
         templates: {
@@ -660,6 +663,7 @@ async function buildCodec(toolchain, name, outDir) {
       '-o',
       out,
       ...sourceFiles(codec.files, trees),
+      ...(codec.sources ?? []).map((file) => path.join(here, file)),
       ...objects,
       path.join(here, codec.glue),
     ],
