@@ -1,8 +1,9 @@
 /*
- * libjpeg-turbo's accurate integer inverse DCT (jidctint.c: 8x8, full size) and its reduced-size ones
- * (jidctred.c: 4x4 for 1/2 and 1/4 scaling, 2x2 for 1/4 and 1/8) in WebAssembly SIMD128, hooked in
- * through libjpeg-turbo's own SIMD interface (jsimd.h), the way its x86 and Arm builds hook in theirs.
- * Every other jsimd entry stays jsimd_none.c's "no".
+ * libjpeg-turbo's accurate integer inverse DCT (jidctint.c: 8x8, full size), its reduced-size ones
+ * (jidctred.c: 4x4 for 1/2 and 1/4 scaling, 2x2 for 1/4 and 1/8), YCbCr to RGB (jdcolext.c) and
+ * 4:2:0 "fancy" upsampling (jdsample.c) in WebAssembly SIMD128, hooked in through libjpeg-turbo's own
+ * SIMD interface (jsimd.h), the way its x86 and Arm builds hook in theirs. Every other jsimd entry
+ * stays jsimd_none.c's "no".
  *
  * Bit-exact with the C code: the same 32-bit fixed-point arithmetic, four columns (pass 1) or rows
  * (pass 2) per vector; the C code's all-AC-zero shortcuts are computed too and selected per lane
@@ -10,6 +11,10 @@
  * out-of-range values (the low 10 bits, sign-extended, plus 128, clamped) is reproduced.
  * test/jpeg-decode.test.ts compares whole images with Debian's native djpeg.
  */
+#define jsimd_can_ycc_rgb jsimd_none_can_ycc_rgb
+#define jsimd_ycc_rgb_convert jsimd_none_ycc_rgb_convert
+#define jsimd_can_h2v2_fancy_upsample jsimd_none_can_h2v2_fancy_upsample
+#define jsimd_h2v2_fancy_upsample jsimd_none_h2v2_fancy_upsample
 #define jsimd_can_idct_islow jsimd_none_can_idct_islow
 #define jsimd_idct_islow jsimd_none_idct_islow
 #define jsimd_can_idct_2x2 jsimd_none_can_idct_2x2
@@ -17,6 +22,10 @@
 #define jsimd_idct_2x2 jsimd_none_idct_2x2
 #define jsimd_idct_4x4 jsimd_none_idct_4x4
 #include "jsimd_none.c"
+#undef jsimd_can_ycc_rgb
+#undef jsimd_ycc_rgb_convert
+#undef jsimd_can_h2v2_fancy_upsample
+#undef jsimd_h2v2_fancy_upsample
 #undef jsimd_can_idct_islow
 #undef jsimd_idct_islow
 #undef jsimd_can_idct_2x2
@@ -301,4 +310,141 @@ jsimd_idct_2x2(j_decompress_ptr cinfo, jpeg_component_info *compptr, JCOEFPTR co
   bytes = wasm_i8x16_shuffle(bytes, bytes, 0, 4, 1, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
   wasm_v128_store16_lane(output_buf[0] + output_col, bytes, 0);
   wasm_v128_store16_lane(output_buf[1] + output_col, bytes, 1);
+}
+
+/* --- YCbCr to RGB (jdcolext.c): jdcolor.c's table values, computed. SCALEBITS 16. */
+
+#define FIX16_1_40200 91881
+#define FIX16_1_77200 116130
+#define FIX16_0_71414 46802
+#define FIX16_0_34414 22554
+
+GLOBAL(int)
+jsimd_can_ycc_rgb(void) { return 1; }
+
+static inline void ycc_pixel(int y, int cb, int cr, int *r, int *g, int *b) {
+  int x_cb = cb - CENTERJSAMPLE, x_cr = cr - CENTERJSAMPLE;
+  int red = y + ((FIX16_1_40200 * x_cr + (1 << 15)) >> 16);
+  int green = y + ((-FIX16_0_34414 * x_cb + (1 << 15) - FIX16_0_71414 * x_cr) >> 16);
+  int blue = y + ((FIX16_1_77200 * x_cb + (1 << 15)) >> 16);
+  *r = red < 0 ? 0 : red > MAXJSAMPLE ? MAXJSAMPLE : red;
+  *g = green < 0 ? 0 : green > MAXJSAMPLE ? MAXJSAMPLE : green;
+  *b = blue < 0 ? 0 : blue > MAXJSAMPLE ? MAXJSAMPLE : blue;
+}
+
+/* One channel of four pixels (32-bit lanes) before clamping. */
+static inline void ycc4(v128_t y, v128_t cb, v128_t cr, v128_t *r, v128_t *g, v128_t *b) {
+  v128_t half = wasm_i32x4_splat(1 << 15), center = wasm_i32x4_splat(CENTERJSAMPLE);
+  v128_t x_cb = wasm_i32x4_sub(cb, center), x_cr = wasm_i32x4_sub(cr, center);
+  *r = wasm_i32x4_add(y, wasm_i32x4_shr(wasm_i32x4_add(mul(x_cr, FIX16_1_40200), half), 16));
+  *g = wasm_i32x4_add(
+      y, wasm_i32x4_shr(wasm_i32x4_add(wasm_i32x4_add(mul(x_cb, -FIX16_0_34414), half), mul(x_cr, -FIX16_0_71414)), 16));
+  *b = wasm_i32x4_add(y, wasm_i32x4_shr(wasm_i32x4_add(mul(x_cb, FIX16_1_77200), half), 16));
+}
+
+/* Sixteen bytes as four vectors of 32-bit lanes. */
+static inline void widen16(v128_t bytes, v128_t *out) {
+  v128_t low = wasm_u16x8_extend_low_u8x16(bytes), high = wasm_u16x8_extend_high_u8x16(bytes);
+  out[0] = wasm_u32x4_extend_low_u16x8(low);
+  out[1] = wasm_u32x4_extend_high_u16x8(low);
+  out[2] = wasm_u32x4_extend_low_u16x8(high);
+  out[3] = wasm_u32x4_extend_high_u16x8(high);
+}
+
+/* Four vectors of 32-bit lanes, clamped to 0-255 (range_limit), as sixteen bytes. */
+static inline v128_t narrow16(const v128_t *v) {
+  return wasm_u8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(v[0], v[1]), wasm_i16x8_narrow_i32x4(v[2], v[3]));
+}
+
+GLOBAL(void)
+jsimd_ycc_rgb_convert(j_decompress_ptr cinfo, JSAMPIMAGE input_buf, JDIMENSION input_row, JSAMPARRAY output_buf,
+                      int num_rows) {
+  JDIMENSION width = cinfo->output_width;
+  int red = rgb_red[cinfo->out_color_space], green = rgb_green[cinfo->out_color_space];
+  int blue = rgb_blue[cinfo->out_color_space], size = rgb_pixelsize[cinfo->out_color_space];
+  int rgba = red == 0 && green == 1 && blue == 2 && size == 4;
+  while (--num_rows >= 0) {
+    JSAMPROW in_y = input_buf[0][input_row], in_cb = input_buf[1][input_row], in_cr = input_buf[2][input_row];
+    JSAMPROW out = *output_buf++;
+    JDIMENSION col = 0;
+    input_row++;
+    /* RGBA, what our glue asks for: sixteen pixels at a time. */
+    for (; rgba && col + 16 <= width; col += 16) {
+      v128_t y[4], cb[4], cr[4], r[4], g[4], b[4];
+      widen16(wasm_v128_load(in_y + col), y);
+      widen16(wasm_v128_load(in_cb + col), cb);
+      widen16(wasm_v128_load(in_cr + col), cr);
+      for (int i = 0; i < 4; i++) ycc4(y[i], cb[i], cr[i], &r[i], &g[i], &b[i]);
+      v128_t r8 = narrow16(r), g8 = narrow16(g), b8 = narrow16(b), a8 = wasm_i8x16_splat((char)MAXJSAMPLE);
+      v128_t rg_low = wasm_i8x16_shuffle(r8, g8, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+      v128_t rg_high = wasm_i8x16_shuffle(r8, g8, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+      v128_t ba_low = wasm_i8x16_shuffle(b8, a8, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+      v128_t ba_high = wasm_i8x16_shuffle(b8, a8, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+      JSAMPROW at = out + (size_t)col * 4;
+      wasm_v128_store(at, wasm_i8x16_shuffle(rg_low, ba_low, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23));
+      wasm_v128_store(at + 16,
+                      wasm_i8x16_shuffle(rg_low, ba_low, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31));
+      wasm_v128_store(at + 32, wasm_i8x16_shuffle(rg_high, ba_high, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23));
+      wasm_v128_store(at + 48,
+                      wasm_i8x16_shuffle(rg_high, ba_high, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31));
+    }
+    /* The rest, and every other pixel layout, one pixel at a time. */
+    for (; col < width; col++) {
+      int r, g, b;
+      ycc_pixel(in_y[col], in_cb[col], in_cr[col], &r, &g, &b);
+      JSAMPROW pixel = out + (size_t)col * size;
+      pixel[red] = (JSAMPLE)r;
+      pixel[green] = (JSAMPLE)g;
+      pixel[blue] = (JSAMPLE)b;
+      if (size == 4) pixel[6 - red - green - blue] = MAXJSAMPLE; /* the fourth byte: opaque alpha */
+    }
+  }
+}
+
+/* --- 4:2:0 fancy upsampling (jdsample.c h2v2_fancy_upsample): triangle filter, 9/16 3/16 3/16 1/16. */
+
+GLOBAL(int)
+jsimd_can_h2v2_fancy_upsample(void) { return 1; }
+
+/* 3 x nearer + further, for eight columns from `at`, as 16-bit lanes. */
+static inline v128_t colsum8(JSAMPROW near, JSAMPROW far, JDIMENSION at) {
+  v128_t a = wasm_u16x8_extend_low_u8x16(wasm_v128_load64_zero(near + at));
+  v128_t b = wasm_u16x8_extend_low_u8x16(wasm_v128_load64_zero(far + at));
+  return wasm_i16x8_add(wasm_i16x8_mul(a, wasm_i16x8_splat(3)), b);
+}
+
+GLOBAL(void)
+jsimd_h2v2_fancy_upsample(j_decompress_ptr cinfo, jpeg_component_info *compptr, JSAMPARRAY input_data,
+                          JSAMPARRAY *output_data_ptr) {
+  JSAMPARRAY output_data = *output_data_ptr;
+  JDIMENSION n = compptr->downsampled_width; /* more than 2: jdsample.c checks */
+  int inrow = 0, outrow = 0;
+  while (outrow < cinfo->max_v_samp_factor) {
+    for (int v = 0; v < 2; v++) {
+      JSAMPROW near = input_data[inrow], far = input_data[v == 0 ? inrow - 1 : inrow + 1];
+      JSAMPROW out = output_data[outrow++];
+#define COLSUM(i) ((int)near[i] * 3 + (int)far[i])
+      out[0] = (JSAMPLE)((COLSUM(0) * 4 + 8) >> 4);
+      out[1] = (JSAMPLE)((COLSUM(0) * 3 + COLSUM(1) + 7) >> 4);
+      JDIMENSION i = 1;
+      /* Eight columns at a time while column i + 8 (the last one's right neighbour) exists. */
+      for (; i + 8 < n; i += 8) {
+        v128_t previous = colsum8(near, far, i - 1), current = colsum8(near, far, i), next = colsum8(near, far, i + 1);
+        v128_t three = wasm_i16x8_mul(current, wasm_i16x8_splat(3));
+        v128_t even = wasm_u16x8_shr(wasm_i16x8_add(wasm_i16x8_add(three, previous), wasm_i16x8_splat(8)), 4);
+        v128_t odd = wasm_u16x8_shr(wasm_i16x8_add(wasm_i16x8_add(three, next), wasm_i16x8_splat(7)), 4);
+        v128_t bytes = wasm_u8x16_narrow_i16x8(even, odd);
+        wasm_v128_store(out + 2 * (size_t)i,
+                        wasm_i8x16_shuffle(bytes, bytes, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15));
+      }
+      for (; i + 1 < n; i++) {
+        out[2 * i] = (JSAMPLE)((COLSUM(i) * 3 + COLSUM(i - 1) + 8) >> 4);
+        out[2 * i + 1] = (JSAMPLE)((COLSUM(i) * 3 + COLSUM(i + 1) + 7) >> 4);
+      }
+      out[2 * i] = (JSAMPLE)((COLSUM(i) * 3 + COLSUM(i - 1) + 8) >> 4);
+      out[2 * i + 1] = (JSAMPLE)((COLSUM(i) * 4 + 7) >> 4);
+#undef COLSUM
+    }
+    inrow++;
+  }
 }
