@@ -1,7 +1,7 @@
 /*
  * libjpeg-turbo's accurate integer inverse DCT (jidctint.c: 8x8, full size), its reduced-size ones
  * (jidctred.c: 4x4 for 1/2 and 1/4 scaling, 2x2 for 1/4 and 1/8), YCbCr to RGB (jdcolext.c) and
- * 4:2:0 "fancy" upsampling (jdsample.c) in WebAssembly SIMD128, hooked in through libjpeg-turbo's own
+ * 4:2:0 and 4:2:2 "fancy" upsampling (jdsample.c) in WebAssembly SIMD128, hooked in through libjpeg-turbo's own
  * SIMD interface (jsimd.h), the way its x86 and Arm builds hook in theirs. Every other jsimd entry
  * stays jsimd_none.c's "no".
  *
@@ -13,6 +13,8 @@
  */
 #define jsimd_can_ycc_rgb jsimd_none_can_ycc_rgb
 #define jsimd_ycc_rgb_convert jsimd_none_ycc_rgb_convert
+#define jsimd_can_h2v1_fancy_upsample jsimd_none_can_h2v1_fancy_upsample
+#define jsimd_h2v1_fancy_upsample jsimd_none_h2v1_fancy_upsample
 #define jsimd_can_h2v2_fancy_upsample jsimd_none_can_h2v2_fancy_upsample
 #define jsimd_h2v2_fancy_upsample jsimd_none_h2v2_fancy_upsample
 #define jsimd_can_idct_islow jsimd_none_can_idct_islow
@@ -24,6 +26,8 @@
 #include "jsimd_none.c"
 #undef jsimd_can_ycc_rgb
 #undef jsimd_ycc_rgb_convert
+#undef jsimd_can_h2v1_fancy_upsample
+#undef jsimd_h2v1_fancy_upsample
 #undef jsimd_can_h2v2_fancy_upsample
 #undef jsimd_h2v2_fancy_upsample
 #undef jsimd_can_idct_islow
@@ -446,5 +450,41 @@ jsimd_h2v2_fancy_upsample(j_decompress_ptr cinfo, jpeg_component_info *compptr, 
 #undef COLSUM
     }
     inrow++;
+  }
+}
+
+/* --- 4:2:2 fancy upsampling (jdsample.c h2v1_fancy_upsample): 3/4 nearer, 1/4 further. */
+
+GLOBAL(int)
+jsimd_can_h2v1_fancy_upsample(void) { return 1; }
+
+static inline v128_t widen8(JSAMPROW row, JDIMENSION at) {
+  return wasm_u16x8_extend_low_u8x16(wasm_v128_load64_zero(row + at));
+}
+
+GLOBAL(void)
+jsimd_h2v1_fancy_upsample(j_decompress_ptr cinfo, jpeg_component_info *compptr, JSAMPARRAY input_data,
+                          JSAMPARRAY *output_data_ptr) {
+  JSAMPARRAY output_data = *output_data_ptr;
+  JDIMENSION n = compptr->downsampled_width; /* more than 2: jdsample.c checks */
+  for (int row = 0; row < cinfo->max_v_samp_factor; row++) {
+    JSAMPROW in = input_data[row], out = output_data[row];
+    out[0] = in[0];
+    out[1] = (JSAMPLE)((in[0] * 3 + in[1] + 2) >> 2);
+    JDIMENSION i = 1;
+    for (; i + 8 < n; i += 8) {
+      v128_t three = wasm_i16x8_mul(widen8(in, i), wasm_i16x8_splat(3));
+      v128_t even = wasm_u16x8_shr(wasm_i16x8_add(wasm_i16x8_add(three, widen8(in, i - 1)), wasm_i16x8_splat(1)), 2);
+      v128_t odd = wasm_u16x8_shr(wasm_i16x8_add(wasm_i16x8_add(three, widen8(in, i + 1)), wasm_i16x8_splat(2)), 2);
+      v128_t bytes = wasm_u8x16_narrow_i16x8(even, odd);
+      wasm_v128_store(out + 2 * (size_t)i,
+                      wasm_i8x16_shuffle(bytes, bytes, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15));
+    }
+    for (; i + 1 < n; i++) {
+      out[2 * i] = (JSAMPLE)((in[i] * 3 + in[i - 1] + 1) >> 2);
+      out[2 * i + 1] = (JSAMPLE)((in[i] * 3 + in[i + 1] + 2) >> 2);
+    }
+    out[2 * i] = (JSAMPLE)((in[i] * 3 + in[i - 1] + 1) >> 2);
+    out[2 * i + 1] = in[i];
   }
 }
