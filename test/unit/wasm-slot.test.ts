@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { WasmSlot } from '../../src/codecs/wasm-slot.js';
+import { jpegEncoder } from '../../src/codecs/jpeg.js';
+import { kernelSlot, WasmSlot, warmUpImage } from '../../src/codecs/wasm-slot.js';
 
 // (module (func (export "ok") (result i32) i32.const 42) (func (export "trap") unreachable))
 const MODULE = new Uint8Array([
@@ -103,4 +104,28 @@ test('an instance whose memory grew past the threshold is recycled after its cal
   expect(await s.use('codec-failure', (api) => api.grow(4))).toBe(2); // 6 pages: recycled after the call
   expect(await s.use('codec-failure', (api) => api.memory.buffer.byteLength)).toBe(65536);
   expect(instances).toHaveLength(2);
+});
+
+test('a kernel slot warms each new instance once, before handing it out', async () => {
+  const warmed: Api[] = [];
+  const s = kernelSlot<Api & { memory: WebAssembly.Memory }>('test', MODULE, (api) => {
+    warmed.push(api);
+  });
+  await s.use('codec-failure', (api) => {
+    expect(warmed).toEqual([api]);
+    return api.ok();
+  });
+  await s.use('codec-failure', (api) => api.ok());
+  expect(warmed).toHaveLength(1);
+  await expect(s.use('codec-failure', (api) => api.trap())).rejects.toMatchObject({ code: 'codec-failure' });
+  await s.use('codec-failure', (api) => api.ok());
+  expect(warmed).toHaveLength(2);
+});
+
+test("the JPEG encoder's warm-up leaves nothing behind: its first encode equals its second", async () => {
+  const image = warmUpImage(173, 91);
+  const first = await jpegEncoder.encode(image, { quality: 75 });
+  const second = await jpegEncoder.encode(image, { quality: 75 });
+  expect(first.length).toBeGreaterThan(500);
+  expect(Buffer.compare(Buffer.from(first), Buffer.from(second))).toBe(0);
 });
