@@ -88,6 +88,7 @@ export const CODECS = {
     // Our SIMD128 reduced-size IDCTs through libjpeg-turbo's jsimd interface (it includes
     // jsimd_none.c for every other entry).
     sources: ['jidct-simd.c'],
+    include: ['libjpeg'],
     // What libjpeg-turbo's CMake writes for this configuration: 8-bit samples, arithmetic decoding,
     // memory source, no SIMD assembly (there is none for wasm32; clang vectorises with -msimd128, and
     // the reduced-size IDCTs are ours, below).
@@ -129,6 +130,19 @@ export const CODECS = {
           file: 'jdhuff.c',
           from: '#if SIZEOF_SIZE_T == 8 || defined(_WIN64) || (defined(__x86_64__) && defined(__ILP32__))\n',
           to: '#if SIZEOF_SIZE_T == 8 || defined(_WIN64) || (defined(__x86_64__) && defined(__ILP32__)) || defined(__wasm__)\n',
+        },
+        // Progressive refinement scans: a block in an end-of-band run reads one correction bit per
+        // coefficient that is already nonzero in the band, in zigzag order; when none is (a SIMD
+        // test of the block against the band's positions), the 63-step walk is skipped. Exact.
+        {
+          file: 'jdphuff.c',
+          from: '#include <limits.h>\n',
+          to: '#include <limits.h>\n#include "refine-skip.h"\n',
+        },
+        {
+          file: 'jdphuff.c',
+          from: '       * if the absolute value of the coefficient must be increased.\n       */\n      for (; k <= Se; k++) {\n',
+          to: '       * if the absolute value of the coefficient must be increased.\n       */\n      if (k == cinfo->Ss && !band_has_nonzero(*block, cinfo->Ss, Se))\n        k = Se + 1;\n      for (; k <= Se; k++) {\n',
         },
       ],
     },
