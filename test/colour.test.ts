@@ -13,6 +13,7 @@ import { describe, expect, test } from 'vitest';
 import { resolveEdgeConfig } from '../src/adapters/lambda-edge/config.js';
 import { createHandler, type RequestLog } from '../src/adapters/lambda-edge/handler.js';
 import { decodeJpeg } from '../src/codecs/jpeg-decode.js';
+import { pngDecoder } from '../src/codecs/png.js';
 import { transform } from '../src/index.js';
 import { cmykTiff } from '../wasm/build.mjs';
 import { originResponseEvent } from './helpers/events.js';
@@ -142,6 +143,32 @@ function withoutIcc(jpeg: Uint8Array): Uint8Array {
   parts.push(jpeg.subarray(at));
   return new Uint8Array(Buffer.concat(parts));
 }
+
+test('a wide-gamut PNG with alpha keeps its alpha through the conversion, and its colours are converted', async () => {
+  const { data, info } = await scene(240, 160, 6).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  for (let y = 0; y < info.height; y++)
+    for (let x = 0; x < info.width; x++) data[(y * info.width + x) * 4 + 3] = (x * 255) / (info.width - 1);
+  // sharp stores the picture in Display P3 (converting it) and embeds the profile.
+  const input = await toBytes(sharp(data, { raw: info }).withIccProfile('p3').png());
+  const stored = (await pngDecoder.decode(input)).data;
+  const result = await transform(input, { format: 'png' });
+  const out = await sharp(result.data).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  expect([out.info.width, out.info.height]).toEqual([240, 160]);
+  let alphaOff = 0;
+  let storedOff = 0;
+  let outOff = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    alphaOff = Math.max(alphaOff, Math.abs((out.data[i + 3] ?? 0) - (data[i + 3] ?? 0)));
+    for (let c = 0; c < 3; c++) {
+      storedOff += Math.abs((stored[i + c] ?? 0) - (data[i + c] ?? 0));
+      outOff += Math.abs((out.data[i + c] ?? 0) - (data[i + c] ?? 0));
+    }
+  }
+  const pixels = (data.length / 4) * 3;
+  expect(alphaOff).toBeLessThanOrEqual(1);
+  expect(storedOff / pixels).toBeGreaterThan(2); // the file holds other numbers than sRGB's
+  expect(outOff / pixels).toBeLessThan(1.5); // converted back to sRGB
+});
 
 describe('an sRGB profile (what most cameras and exports embed) costs nothing and changes nothing', () => {
   // colord's is a v4 profile: libvips's perceptual conversion through v4 Lab lifts its blacks a
