@@ -11,7 +11,8 @@ import decoderWasm from '../../wasm/build/avif-decode.wasm';
 import encoderWasm from '../../wasm/build/avif-encode.wasm';
 import { ResizerError } from '../core/errors.js';
 import { type HeifAvif, parseAvif } from '../core/heif.js';
-import { buildAvif } from '../core/heif-write.js';
+import { buildAvif, concat } from '../core/heif-write.js';
+import { crop } from '../core/pixels.js';
 import type { DecodedImage, Decoder, Encoder, RawImage } from './types.js';
 import { callGlue, type WasiCodec, wasiCodecSlot } from './wasi.js';
 import type { WasmSlot } from './wasm-slot.js';
@@ -134,9 +135,7 @@ interface Tile {
 function decodeTile(ad: Dav1dGlue, avif: HeifAvif, index: number, maxPixels: number): Tile {
   const colour = avif.colour.tiles[index] as Uint8Array;
   const alpha = avif.alpha?.tiles[index] ?? new Uint8Array(0);
-  const input = new Uint8Array(colour.length + alpha.length);
-  input.set(colour);
-  input.set(alpha, colour.length);
+  const input = concat([colour, alpha]);
   const { nclx } = avif;
   return callGlue(
     { memory: ad.memory, alloc: ad.ad_alloc, free: ad.ad_free, release: ad.ad_release },
@@ -206,12 +205,7 @@ export async function decodeAvif(bytes: Uint8Array): Promise<DecodedImage> {
       );
     data = tile.data;
   } else data = stitch(tiles, colour.grid.columns, width, height);
-  if (!avif.crop) return { data, width, height, ...icc };
-  const { left, top, width: w, height: h } = avif.crop;
-  const cropped = new Uint8Array(w * h * 4);
-  for (let y = 0; y < h; y++)
-    cropped.set(data.subarray(((top + y) * width + left) * 4, ((top + y) * width + left + w) * 4), y * w * 4);
-  return { data: cropped, width: w, height: h, ...icc };
+  return { ...(avif.crop ? crop({ data, width, height }, avif.crop) : { data, width, height }), ...icc };
 }
 
 export const avifDecoder: Decoder = { decode: decodeAvif };
