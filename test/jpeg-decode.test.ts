@@ -53,6 +53,38 @@ function noise(width: number, height: number): Sharp {
 }
 
 const photo = () => scene(1203, 805, 4);
+
+/**
+ * A cjpeg scan script with deeper successive approximation than libjpeg's default (AC bands first
+ * sent without their three low bits, refined a bit at a time, some refinements over split bands),
+ * so the refinement decoder meets runs, corrections and end-of-band runs at every bit position.
+ */
+function deepScans(): string {
+  const file = path.join(dir, 'deep.scans');
+  writeFileSync(
+    file,
+    [
+      '0,1,2: 0-0, 0, 2;',
+      '0: 1-2, 0, 3;',
+      '0: 3-9, 0, 3;',
+      '0: 10-63, 0, 3;',
+      '1: 1-63, 0, 2;',
+      '2: 1-63, 0, 2;',
+      '0: 1-63, 3, 2;',
+      '0: 1-5, 2, 1;',
+      '0: 6-63, 2, 1;',
+      '0,1,2: 0-0, 2, 1;',
+      '1: 1-63, 2, 1;',
+      '2: 1-63, 2, 1;',
+      '0,1,2: 0-0, 1, 0;',
+      '1: 1-63, 1, 0;',
+      '2: 1-9, 1, 0;',
+      '2: 10-63, 1, 0;',
+      '0: 1-63, 1, 0;',
+    ].join('\n'),
+  );
+  return file;
+}
 const cases: [string, () => Promise<Uint8Array>][] = [
   ['baseline 4:2:0, odd size', async () => toBytes(photo().jpeg({ quality: 85 }))],
   ['baseline 4:4:4', async () => toBytes(photo().jpeg({ quality: 90, chromaSubsampling: '4:4:4' }))],
@@ -63,6 +95,18 @@ const cases: [string, () => Promise<Uint8Array>][] = [
   ['grey', () => cjpeg(photo(), ['-quality', '85'], true)],
   ['quality 100 (dense coefficients)', async () => toBytes(photo().jpeg({ quality: 100 }))],
   ['quality 5 (sparse coefficients)', async () => toBytes(photo().jpeg({ quality: 5 }))],
+  [
+    'progressive, deep successive approximation (cjpeg -scans)',
+    () => cjpeg(photo(), ['-scans', deepScans(), '-quality', '92']),
+  ],
+  [
+    'progressive noise at quality 100 (every coefficient refined)',
+    () => cjpeg(noise(200, 120), ['-quality', '100', '-sample', '1x1', '-progressive']),
+  ],
+  [
+    'progressive at quality 10 (long end-of-band runs)',
+    () => cjpeg(photo(), ['-quality', '10', '-progressive']),
+  ],
   [
     'noise at quality 100 (large coefficients)',
     () => cjpeg(noise(256, 136), ['-quality', '100', '-sample', '1x1']),

@@ -131,21 +131,46 @@ export const CODECS = {
           from: '#if SIZEOF_SIZE_T == 8 || defined(_WIN64) || (defined(__x86_64__) && defined(__ILP32__))\n',
           to: '#if SIZEOF_SIZE_T == 8 || defined(_WIN64) || (defined(__x86_64__) && defined(__ILP32__)) || defined(__wasm__)\n',
         },
-        // Progressive refinement scans: a block in an end-of-band run reads one correction bit per
-        // coefficient that is already nonzero in the band, in zigzag order; when none is (a SIMD
-        // test of the block against the band's positions), the 63-step walk is skipped. Exact.
+        // Whole AC coefficients in one lookup (wasm/libjpeg/huff-fast.h): a second lookahead table
+        // per AC table, built with the first, and tried before libjpeg-turbo's own two-step decoding
+        // in decode_mcu_fast (baseline scans with the data in memory, our case). Exact: the table
+        // holds only what the two steps would decode from the same bits.
         {
-          file: 'jdphuff.c',
-          from: '#include <limits.h>\n',
-          to: '#include <limits.h>\n#include "refine-skip.h"\n',
+          file: 'jdhuff.h',
+          from: '#define HUFF_LOOKAHEAD  8       /* # of bits of lookahead */\n',
+          to: '#define HUFF_LOOKAHEAD  8       /* # of bits of lookahead */\n#define FAST_AC_BITS  10\n',
         },
         {
-          file: 'jdphuff.c',
-          from: '       * if the absolute value of the coefficient must be increased.\n       */\n      for (; k <= Se; k++) {\n',
-          to: '       * if the absolute value of the coefficient must be increased.\n       */\n      if (k == cinfo->Ss && !band_has_nonzero(*block, cinfo->Ss, Se))\n        k = Se + 1;\n      for (; k <= Se; k++) {\n',
+          file: 'jdhuff.h',
+          from: '  int lookup[1 << HUFF_LOOKAHEAD];\n} d_derived_tbl;\n',
+          to: '  int lookup[1 << HUFF_LOOKAHEAD];\n  int fast_ac[1 << FAST_AC_BITS];\n} d_derived_tbl;\n',
+        },
+        {
+          file: 'jdhuff.c',
+          from: '#include "jstdhuff.c"\n',
+          to: '#include "jstdhuff.c"\n#include "huff-fast.h"\n',
+        },
+        {
+          file: 'jdhuff.c',
+          from: '  /* Validate symbols as being reasonable.\n',
+          to: '  if (!isDC)\n    make_fast_ac(dtbl->fast_ac, huffsize, huffcode, htbl->huffval, numsymbols);\n\n  /* Validate symbols as being reasonable.\n',
+        },
+        {
+          file: 'jdhuff.c',
+          from: '      for (k = 1; k < DCTSIZE2; k++) {\n        HUFF_DECODE_FAST(s, l, actbl);\n        r = s >> 4;\n        s &= 15;\n\n        if (s) {\n          k += r;\n          FILL_BIT_BUFFER_FAST\n          r = GET_BITS(s);\n',
+          to: '      for (k = 1; k < DCTSIZE2; k++) {\n        FAST_AC_STEP((*block)[jpeg_natural_order[k]] = (JCOEF)(e >> 16))\n        HUFF_DECODE_FAST(s, l, actbl);\n        r = s >> 4;\n        s &= 15;\n\n        if (s) {\n          k += r;\n          FILL_BIT_BUFFER_FAST\n          r = GET_BITS(s);\n',
+        },
+        {
+          file: 'jdhuff.c',
+          from: '      for (k = 1; k < DCTSIZE2; k++) {\n        HUFF_DECODE_FAST(s, l, actbl);\n        r = s >> 4;\n        s &= 15;\n\n        if (s) {\n          k += r;\n          FILL_BIT_BUFFER_FAST\n          DROP_BITS(s);\n',
+          to: '      for (k = 1; k < DCTSIZE2; k++) {\n        FAST_AC_STEP((void)0)\n        HUFF_DECODE_FAST(s, l, actbl);\n        r = s >> 4;\n        s &= 15;\n\n        if (s) {\n          k += r;\n          FILL_BIT_BUFFER_FAST\n          DROP_BITS(s);\n',
         },
       ],
     },
+    // Progressive refinement scans through zigzag masks of the block's nonzero coefficients
+    // (wasm/libjpeg/refine.h): whole runs of correction bits per read instead of a position at a
+    // time. Exact.
+    patches: { 'libjpeg-turbo': ['libjpeg/jdphuff-refine.patch'] },
     glue: 'jpeg-decode.c',
   },
   colour: {
