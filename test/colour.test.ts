@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect, test } from 'vitest';
 import { resolveEdgeConfig } from '../src/adapters/lambda-edge/config.js';
@@ -168,6 +169,64 @@ test('a wide-gamut PNG with alpha keeps its alpha through the conversion, and it
   expect(alphaOff).toBeLessThanOrEqual(1);
   expect(storedOff / pixels).toBeGreaterThan(2); // the file holds other numbers than sRGB's
   expect(outOff / pixels).toBeLessThan(1.5); // converted back to sRGB
+});
+
+/** `png` with `icc` embedded as is (an iCCP chunk after IHDR): its pixels are taken to be in it. */
+function withIcc(png: Uint8Array, icc: Uint8Array): Uint8Array {
+  const body = Buffer.concat([Buffer.from('icc\0\0', 'latin1'), deflateSync(icc)]);
+  const chunk = Buffer.alloc(12 + body.length);
+  chunk.writeUInt32BE(body.length, 0);
+  chunk.write('iCCP', 4, 'latin1');
+  body.copy(chunk, 8);
+  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + body.length)), 8 + body.length);
+  return new Uint8Array(Buffer.concat([png.subarray(0, 33), chunk, png.subarray(33)]));
+}
+
+describe('every colour converts to exactly the sRGB values sharp gives', () => {
+  // Every fifth level of R, G and B (52^3 colours), stored as they are under each profile: the whole
+  // of each profile's gamut, edges and clipping included. Matrix/TRC profiles take our SIMD
+  // evaluation of LittleCMS's matrix-shaper tables (wasm/colour.c), table-based ones LittleCMS's
+  // own path; both must agree with libvips's LittleCMS to the bit.
+  const cube = async () => {
+    const data = Buffer.alloc(52 ** 3 * 3);
+    for (let i = 0; i < 52 ** 3; i++) {
+      data[i * 3] = Math.floor(i / 52 ** 2) * 5;
+      data[i * 3 + 1] = (Math.floor(i / 52) % 52) * 5;
+      data[i * 3 + 2] = (i % 52) * 5;
+    }
+    return toBytes(sharp(data, { raw: { width: 52 * 52, height: 52, channels: 3 } }).png());
+  };
+  const iccOf = async (file: string) =>
+    file === 'p3'
+      ? ((
+          await sharp(
+            await toBytes(sharp(readFileSync('samples/landscape.jpg')).withIccProfile('p3').png()),
+          ).metadata()
+        ).icc as Buffer)
+      : readFileSync(file);
+
+  test.each(Object.entries(PROFILES))('%s', async (_profile, file) => {
+    const input = withIcc(await cube(), new Uint8Array(await iccOf(file)));
+    const ours = await sharp((await transform(input, { format: 'png' })).data)
+      .removeAlpha()
+      .raw()
+      .toBuffer();
+    const theirs = await sharp(input).removeAlpha().raw().toBuffer();
+    expect(ours.length).toBe(52 ** 3 * 3);
+    let differing = 0;
+    for (let i = 0; i < ours.length; i++) if (ours[i] !== theirs[i]) differing++;
+    expect(differing).toBe(0);
+    // and the profile did something: these are not the stored numbers
+    expect(
+      Buffer.compare(
+        ours,
+        await sharp(input, { ignoreIcc: true } as never)
+          .removeAlpha()
+          .raw()
+          .toBuffer(),
+      ),
+    ).not.toBe(0);
+  });
 });
 
 describe('an sRGB profile (what most cameras and exports embed) costs nothing and changes nothing', () => {
