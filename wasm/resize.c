@@ -1,8 +1,13 @@
-// Separable Lanczos3 resampling of RGBA8 images, in premultiplied alpha, with WebAssembly SIMD.
+// Separable Lanczos3 resampling of RGBA8 images with WebAssembly SIMD. The horizontal pass streams
+// source rows into a small ring of filtered rows; the vertical pass reads the ring, so memory stays
+// at a few rows rather than a whole intermediate image. Two ways through, by the image's alpha:
 //
-// One pixel is one f32x4 (R, G, B, A), so every tap is a single vector multiply-add. The horizontal
-// pass streams source rows into a small ring of filtered rows; the vertical pass reads the ring, so
-// memory stays at a few rows of floats rather than a whole intermediate image.
+// - Opaque images (every JPEG): fixed point, as libvips resamples 8-bit images. Weights are 14-bit
+//   integers summing to exactly 1 << 14; a pair of taps is one i32x4.dot_i16x8_s over the two
+//   pixels' interleaved channels; filtered rows keep 4 bits below the 8 (16-bit lanes), so the
+//   only rounding that reaches the output is the last one.
+// - Images with alpha: one pixel is one f32x4 (R, G, B, A) in premultiplied alpha, so transparent
+//   pixels do not bleed their colour; every tap is a vector multiply-add.
 //
 // Interface (one resize at a time; the module owns its linear memory):
 //   begin(sw, sh, dw, dh, alpha) -> pointer where the caller writes sw*sh*4 source bytes (0: no memory)
@@ -48,7 +53,11 @@ typedef struct {
   int32_t *count;  // taps per destination index
   float *weights;  // `taps` floats per destination index, normalised to sum 1
   int32_t taps;    // stride of `weights`
+  v128_t *pairs;   // (taps + 1) / 2 per destination index: taps 2j, 2j+1 as 14-bit i16, four times
 } Contributions;
+
+#define FIXED_BITS 14
+#define ROW_BITS 4  // filtered rows of the fixed-point pass keep this many bits below the 8
 
 static int contributions(Contributions *c, int32_t src, int32_t dst) {
   double scale = (double)src / dst;
@@ -58,7 +67,8 @@ static int contributions(Contributions *c, int32_t src, int32_t dst) {
   c->start = allocate(sizeof(int32_t) * dst);
   c->count = allocate(sizeof(int32_t) * dst);
   c->weights = allocate(sizeof(float) * dst * c->taps);
-  if (!c->start || !c->count || !c->weights) return 0;
+  c->pairs = allocate(sizeof(v128_t) * dst * ((c->taps + 1) / 2));
+  if (!c->start || !c->count || !c->weights || !c->pairs) return 0;
   for (int32_t i = 0; i < dst; i++) {
     double centre = (i + 0.5) * scale;
     int32_t left = (int32_t)(centre - support + 0.5);
@@ -79,6 +89,22 @@ static int contributions(Contributions *c, int32_t src, int32_t dst) {
     for (int32_t k = 0; k < n; k++) w[k] = (float)(total != 0 ? values[k] / total : 0);
     c->start[i] = left;
     c->count[i] = n;
+    // The same weights in 14 bits, rounded, the largest taking what rounding left over so that they
+    // sum to exactly 1 << 14 (a flat area stays exactly flat); an odd last tap pairs with a zero.
+    int16_t fixed[64 * 2 + 10];
+    int16_t *q = n + 1 <= (int32_t)(sizeof fixed / sizeof fixed[0]) ? fixed : allocate(sizeof(int16_t) * (n + 1));
+    if (!q) return 0;
+    int32_t sum = 0, largest = 0;
+    for (int32_t k = 0; k < n; k++) {
+      double v = total != 0 ? values[k] / total * (1 << FIXED_BITS) : 0;
+      q[k] = (int16_t)(v < 0 ? v - 0.5 : v + 0.5);
+      sum += q[k];
+      if (q[k] > q[largest]) largest = k;
+    }
+    if (n > 0) q[largest] = (int16_t)(q[largest] + (1 << FIXED_BITS) - sum);
+    q[n] = 0;
+    v128_t *pair = c->pairs + (size_t)i * ((c->taps + 1) / 2);
+    for (int32_t k = 0; k < n; k += 2) pair[k / 2] = wasm_i32x4_splat((int32_t)(uint16_t)q[k] | (int32_t)q[k + 1] << 16);
   }
   return 1;
 }
@@ -90,6 +116,8 @@ static uint8_t *src, *dst;
 static v128_t *row;   // one source row as premultiplied floats
 static v128_t *ring;  // ring_rows horizontally filtered rows, dst_w pixels each
 static v128_t *acc;   // one destination row being accumulated
+static int16_t *ring16;         // the fixed-point pass's ring: ring_rows filtered rows, 4 x i16 a pixel
+static const int16_t **window;  // its rows for one destination row, in tap order
 static Contributions horizontal, vertical;
 
 __attribute__((export_name("begin"))) uint8_t *begin(int32_t sw, int32_t sh, int32_t dw, int32_t dh, int32_t alpha) {
@@ -98,13 +126,19 @@ __attribute__((export_name("begin"))) uint8_t *begin(int32_t sw, int32_t sh, int
   src_w = sw, src_h = sh, dst_w = dw, dst_h = dh, has_alpha = alpha;
   src = allocate((size_t)sw * sh * 4);
   dst = allocate((size_t)dw * dh * 4);
-  row = allocate(sizeof(v128_t) * sw);
-  acc = allocate(sizeof(v128_t) * dw);
-  if (!src || !dst || !row || !acc) return 0;
+  if (!src || !dst) return 0;
   if (!contributions(&horizontal, sw, dw) || !contributions(&vertical, sh, dh)) return 0;
   ring_rows = vertical.taps;
-  ring = allocate(sizeof(v128_t) * dw * ring_rows);
-  return ring ? src : 0;
+  if (alpha) {
+    row = allocate(sizeof(v128_t) * sw);
+    acc = allocate(sizeof(v128_t) * dw);
+    ring = allocate(sizeof(v128_t) * dw * ring_rows);
+    return row && acc && ring ? src : 0;
+  }
+  // + 8 bytes: the ring is read a pixel pair at a time
+  ring16 = allocate(sizeof(int16_t) * 4 * dw * ring_rows + 8);
+  window = allocate(sizeof(int16_t *) * (ring_rows + 1));
+  return ring16 && window ? src : 0;
 }
 
 static inline v128_t load_pixel(const uint8_t *p) {
@@ -166,12 +200,75 @@ __attribute__((noinline)) static void accumulate_row(int32_t y) {
   }
 }
 
+// --- the fixed-point pass, for opaque images ----------------------------------------------------
+
+/** Two pixels' channels interleaved as u16 (R0 R1 G0 G1 B0 B1 A0 A1), for a dot with a tap pair. */
+static inline v128_t pixel_pair(const uint8_t *p) {
+  v128_t bytes = wasm_v128_load64_zero(p);
+  return wasm_i8x16_shuffle(bytes, wasm_i8x16_splat(0), 0, 16, 4, 16, 1, 16, 5, 16, 2, 16, 6, 16, 3, 16, 7, 16);
+}
+
+/** Source row y, filtered horizontally in fixed point into ring slot y % ring_rows. */
+__attribute__((noinline)) static void filter_row_fixed(int32_t y) {
+  const uint8_t *in = src + (size_t)y * src_w * 4;
+  int16_t *out = ring16 + (size_t)(y % ring_rows) * dst_w * 4;
+  const int32_t stride = (horizontal.taps + 1) / 2;
+  const v128_t half = wasm_i32x4_splat(1 << (FIXED_BITS - ROW_BITS - 1));
+  for (int32_t x = 0; x < dst_w; x++) {
+    const v128_t *w = horizontal.pairs + (size_t)x * stride;
+    const uint8_t *p = in + horizontal.start[x] * 4;
+    v128_t sum = half;
+    for (int32_t j = 0, n = (horizontal.count[x] + 1) / 2; j < n; j++)
+      sum = wasm_i32x4_add(sum, wasm_i32x4_dot_i16x8(pixel_pair(p + j * 8), w[j]));
+    v128_t value = wasm_i32x4_shr(sum, FIXED_BITS - ROW_BITS);
+    wasm_v128_store64_lane(out + x * 4, wasm_i16x8_narrow_i32x4(value, value), 0);
+  }
+}
+
+/** Destination row y from its filtered rows: pairs of rows, the channels interleaved as above. */
+__attribute__((noinline)) static void output_row_fixed(int32_t y) {
+  int32_t first = vertical.start[y], n = vertical.count[y], pairs = (n + 1) / 2;
+  for (int32_t k = 0; k < n; k++) window[k] = ring16 + (size_t)((first + k) % ring_rows) * dst_w * 4;
+  window[n] = window[n - 1];  // an odd last row pairs with itself, at weight 0
+  const v128_t *w = vertical.pairs + (size_t)y * ((vertical.taps + 1) / 2);
+  const v128_t half = wasm_i32x4_splat(1 << (FIXED_BITS + ROW_BITS - 1));
+  uint8_t *out = dst + (size_t)y * dst_w * 4;
+  int32_t x = 0;
+  for (; x + 2 <= dst_w; x += 2) {  // two pixels at a time: one 128-bit load per row
+    v128_t left = half, right = half;
+    for (int32_t j = 0; j < pairs; j++) {
+      v128_t a = wasm_v128_load(window[2 * j] + x * 4), b = wasm_v128_load(window[2 * j + 1] + x * 4);
+      left = wasm_i32x4_add(left, wasm_i32x4_dot_i16x8(wasm_i16x8_shuffle(a, b, 0, 8, 1, 9, 2, 10, 3, 11), w[j]));
+      right = wasm_i32x4_add(right, wasm_i32x4_dot_i16x8(wasm_i16x8_shuffle(a, b, 4, 12, 5, 13, 6, 14, 7, 15), w[j]));
+    }
+    v128_t narrow = wasm_i16x8_narrow_i32x4(wasm_i32x4_shr(left, FIXED_BITS + ROW_BITS),
+                                            wasm_i32x4_shr(right, FIXED_BITS + ROW_BITS));
+    wasm_v128_store64_lane(out + x * 4, wasm_u8x16_narrow_i16x8(narrow, narrow), 0);
+  }
+  for (; x < dst_w; x++) {
+    v128_t sum = half;
+    for (int32_t j = 0; j < pairs; j++) {
+      v128_t a = wasm_v128_load64_zero(window[2 * j] + x * 4), b = wasm_v128_load64_zero(window[2 * j + 1] + x * 4);
+      sum = wasm_i32x4_add(sum, wasm_i32x4_dot_i16x8(wasm_i16x8_shuffle(a, b, 0, 8, 1, 9, 2, 10, 3, 11), w[j]));
+    }
+    v128_t value = wasm_i32x4_shr(sum, FIXED_BITS + ROW_BITS);
+    v128_t narrow = wasm_i16x8_narrow_i32x4(value, value);
+    wasm_v128_store32_lane(out + x * 4, wasm_u8x16_narrow_i16x8(narrow, narrow), 0);
+  }
+}
+
 __attribute__((export_name("run"))) uint8_t *run(void) {
   int32_t filtered = 0;  // source rows filtered so far
   for (int32_t y = 0; y < dst_h; y++) {
-    while (filtered < vertical.start[y] + vertical.count[y]) filter_row(filtered++);
-    accumulate_row(y);
-    store_row(y);
+    int32_t needed = vertical.start[y] + vertical.count[y];
+    if (has_alpha) {
+      while (filtered < needed) filter_row(filtered++);
+      accumulate_row(y);
+      store_row(y);
+    } else {
+      while (filtered < needed) filter_row_fixed(filtered++);
+      output_row_fixed(y);
+    }
   }
   return dst;
 }
