@@ -3,6 +3,9 @@
 //
 // Two passes: the first converts, transforms and quantises every block into memory and counts
 // symbols; the second builds optimal Huffman tables (ITU T.81 Annex K.2, as libjpeg does) and writes.
+// SIMD128 throughout the first pass (four pixels' colour conversion at a time, the DCT four rows or
+// columns at a time); both passes walk a block's nonzero coefficients through a 64-bit mask, and the
+// writer flushes 32 bits at a time when none of the four bytes needs stuffing.
 // Built by wasm/build.mjs with clang (wasm32, -msimd128), no libc.
 //
 // Interface (one encode at a time; the module owns its linear memory):
@@ -55,45 +58,75 @@ static void make_quant(Quant *q, const uint8_t *base, int quality) {
 }
 
 // --- forward DCT (AAN, floating point, as libjpeg's jfdctflt.c) ---------------------------------
+//
+// Four 1-D transforms at once, one per SIMD lane: each of d[0..7] holds the k-th sample of four rows
+// (or columns). The same operations in the same order as the scalar transform, so the same bits.
 
-static inline void dct_1d(float *d, int stride) {
-  float t0 = d[0] + d[7 * stride], t7 = d[0] - d[7 * stride];
-  float t1 = d[stride] + d[6 * stride], t6 = d[stride] - d[6 * stride];
-  float t2 = d[2 * stride] + d[5 * stride], t5 = d[2 * stride] - d[5 * stride];
-  float t3 = d[3 * stride] + d[4 * stride], t4 = d[3 * stride] - d[4 * stride];
-  float t10 = t0 + t3, t13 = t0 - t3, t11 = t1 + t2, t12 = t1 - t2;
-  d[0] = t10 + t11;
-  d[4 * stride] = t10 - t11;
-  float z1 = (t12 + t13) * 0.707106781f;
-  d[2 * stride] = t13 + z1;
-  d[6 * stride] = t13 - z1;
-  t10 = t4 + t5;
-  t11 = t5 + t6;
-  t12 = t6 + t7;
-  float z5 = (t10 - t12) * 0.382683433f;
-  float z2 = 0.541196100f * t10 + z5;
-  float z4 = 1.306562965f * t12 + z5;
-  float z3 = t11 * 0.707106781f;
-  float z11 = t7 + z3, z13 = t7 - z3;
-  d[5 * stride] = z13 + z2;
-  d[3 * stride] = z13 - z2;
-  d[stride] = z11 + z4;
-  d[7 * stride] = z11 - z4;
+static inline void dct_1d(v128_t *d) {
+  v128_t t0 = wasm_f32x4_add(d[0], d[7]), t7 = wasm_f32x4_sub(d[0], d[7]);
+  v128_t t1 = wasm_f32x4_add(d[1], d[6]), t6 = wasm_f32x4_sub(d[1], d[6]);
+  v128_t t2 = wasm_f32x4_add(d[2], d[5]), t5 = wasm_f32x4_sub(d[2], d[5]);
+  v128_t t3 = wasm_f32x4_add(d[3], d[4]), t4 = wasm_f32x4_sub(d[3], d[4]);
+  v128_t t10 = wasm_f32x4_add(t0, t3), t13 = wasm_f32x4_sub(t0, t3);
+  v128_t t11 = wasm_f32x4_add(t1, t2), t12 = wasm_f32x4_sub(t1, t2);
+  d[0] = wasm_f32x4_add(t10, t11);
+  d[4] = wasm_f32x4_sub(t10, t11);
+  v128_t z1 = wasm_f32x4_mul(wasm_f32x4_add(t12, t13), wasm_f32x4_splat(0.707106781f));
+  d[2] = wasm_f32x4_add(t13, z1);
+  d[6] = wasm_f32x4_sub(t13, z1);
+  t10 = wasm_f32x4_add(t4, t5);
+  t11 = wasm_f32x4_add(t5, t6);
+  t12 = wasm_f32x4_add(t6, t7);
+  v128_t z5 = wasm_f32x4_mul(wasm_f32x4_sub(t10, t12), wasm_f32x4_splat(0.382683433f));
+  v128_t z2 = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(0.541196100f), t10), z5);
+  v128_t z4 = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(1.306562965f), t12), z5);
+  v128_t z3 = wasm_f32x4_mul(t11, wasm_f32x4_splat(0.707106781f));
+  v128_t z11 = wasm_f32x4_add(t7, z3), z13 = wasm_f32x4_sub(t7, z3);
+  d[5] = wasm_f32x4_add(z13, z2);
+  d[3] = wasm_f32x4_sub(z13, z2);
+  d[1] = wasm_f32x4_add(z11, z4);
+  d[7] = wasm_f32x4_sub(z11, z4);
 }
 
-/** 8x8 samples (level-shifted) -> quantised coefficients in zigzag order. */
-static void transform_block(float *block, const Quant *q, int16_t *out) {
-  for (int r = 0; r < 8; r++) dct_1d(block + r * 8, 1);
-  for (int c = 0; c < 8; c++) dct_1d(block + c, 8);
-  for (int i = 0; i < 64; i += 4) {
-    v128_t v = wasm_f32x4_mul(wasm_v128_load(block + i), wasm_v128_load(q->reciprocal + i));
-    v = wasm_f32x4_nearest(v);
-    block[i] = wasm_f32x4_extract_lane(v, 0);
-    block[i + 1] = wasm_f32x4_extract_lane(v, 1);
-    block[i + 2] = wasm_f32x4_extract_lane(v, 2);
-    block[i + 3] = wasm_f32x4_extract_lane(v, 3);
+/** Transposes a 4x4 block of lanes: vectors in[0], in[step_in], ... to out[0], out[step_out], ... */
+static inline void transpose4(const v128_t *in, int step_in, v128_t *out, int step_out) {
+  v128_t a = wasm_i32x4_shuffle(in[0], in[step_in], 0, 4, 1, 5);
+  v128_t b = wasm_i32x4_shuffle(in[0], in[step_in], 2, 6, 3, 7);
+  v128_t c = wasm_i32x4_shuffle(in[2 * step_in], in[3 * step_in], 0, 4, 1, 5);
+  v128_t d = wasm_i32x4_shuffle(in[2 * step_in], in[3 * step_in], 2, 6, 3, 7);
+  out[0] = wasm_i32x4_shuffle(a, c, 0, 1, 4, 5);
+  out[step_out] = wasm_i32x4_shuffle(a, c, 2, 3, 6, 7);
+  out[2 * step_out] = wasm_i32x4_shuffle(b, d, 0, 1, 4, 5);
+  out[3 * step_out] = wasm_i32x4_shuffle(b, d, 2, 3, 6, 7);
+}
+
+/**
+ * An 8x8 block (v[2r] and v[2r+1]: row r's samples 0-3 and 4-7, level-shifted) -> quantised
+ * coefficients in zigzag order: the rows' transforms first (lanes = rows), then the columns' (lanes
+ * = columns), as the scalar jfdctflt.c order.
+ */
+static void transform_block(const v128_t *v, const Quant *q, int16_t *out) {
+  v128_t rows[16];  // rows[k] / rows[8 + k]: sample k of rows 0-3 / of rows 4-7
+  transpose4(v, 2, rows, 1);
+  transpose4(v + 1, 2, rows + 4, 1);
+  transpose4(v + 8, 2, rows + 8, 1);
+  transpose4(v + 9, 2, rows + 12, 1);
+  dct_1d(rows);
+  dct_1d(rows + 8);
+  v128_t cols[16];  // cols[r] / cols[8 + r]: row r's coefficients 0-3 / 4-7
+  transpose4(rows, 1, cols, 1);
+  transpose4(rows + 4, 1, cols + 8, 1);
+  transpose4(rows + 8, 1, cols + 4, 1);
+  transpose4(rows + 12, 1, cols + 12, 1);
+  dct_1d(cols);
+  dct_1d(cols + 8);
+  int16_t natural[64];
+  for (int r = 0; r < 8; r++) {
+    v128_t lo = wasm_f32x4_nearest(wasm_f32x4_mul(cols[r], wasm_v128_load(q->reciprocal + r * 8)));
+    v128_t hi = wasm_f32x4_nearest(wasm_f32x4_mul(cols[8 + r], wasm_v128_load(q->reciprocal + r * 8 + 4)));
+    wasm_v128_store(natural + r * 8, wasm_i16x8_narrow_i32x4(wasm_i32x4_trunc_sat_f32x4(lo), wasm_i32x4_trunc_sat_f32x4(hi)));
   }
-  for (int i = 0; i < 64; i++) out[i] = (int16_t)block[ZIGZAG[i]];
+  for (int i = 0; i < 64; i++) out[i] = natural[ZIGZAG[i]];
 }
 
 // --- state --------------------------------------------------------------------------------------
@@ -140,57 +173,125 @@ static inline void pixel(int32_t x, int32_t y, float *ycc) {
 
 static inline int magnitude_bits(int v) {
   if (v < 0) v = -v;
-  int n = 0;
-  while (v) n++, v >>= 1;
-  return n;
+  return v ? 32 - __builtin_clz((uint32_t)v) : 0;
+}
+
+/** Bit i set when zigzag coefficient i of the block is nonzero. */
+static inline uint64_t nonzero_mask(const int16_t *c) {
+  uint64_t mask = 0;
+  for (int i = 0; i < 8; i++) {
+    v128_t zero = wasm_i16x8_eq(wasm_v128_load(c + i * 8), wasm_i16x8_splat(0));
+    mask |= (uint64_t)(~wasm_i16x8_bitmask(zero) & 0xff) << (i * 8);
+  }
+  return mask;
 }
 
 static void count_block(const int16_t *c, int16_t *previous_dc, Huffman *dc, Huffman *ac) {
   dc->frequency[magnitude_bits(c[0] - *previous_dc)]++;
   *previous_dc = c[0];
-  int run = 0;
-  for (int i = 1; i < 64; i++) {
-    if (c[i] == 0) {
-      run++;
-      continue;
-    }
-    while (run > 15) ac->frequency[0xF0]++, run -= 16;
+  int last = 0;  // the zigzag position of the last nonzero coefficient so far
+  for (uint64_t left = nonzero_mask(c) & ~(uint64_t)1; left; left &= left - 1) {
+    int i = __builtin_ctzll(left), run = i - last - 1;
+    for (; run > 15; run -= 16) ac->frequency[0xF0]++;
     ac->frequency[(run << 4) | magnitude_bits(c[i])]++;
-    run = 0;
+    last = i;
   }
-  if (run) ac->frequency[0x00]++;
+  if (last != 63) ac->frequency[0x00]++;
 }
 
-/** Every MCU: its Y blocks (h_samp x h_samp), then one Cb and one Cr block. */
-__attribute__((noinline)) static void transform_mcu_row(int32_t my, int32_t mcus_x, int16_t **cursor, int16_t dc[3]) {
-  float ycc[3], y_block[64], cb_block[64], cr_block[64];
+/** Y, Cb and Cr of four RGBA pixels, one per lane (the scalar `pixel`'s operations, in order). */
+static inline void ycc4(const uint8_t *p, v128_t *y, v128_t *cb, v128_t *cr) {
+  v128_t px = wasm_v128_load(p), byte = wasm_i32x4_splat(0xff);
+  v128_t r = wasm_f32x4_convert_i32x4(wasm_v128_and(px, byte));
+  v128_t g = wasm_f32x4_convert_i32x4(wasm_v128_and(wasm_u32x4_shr(px, 8), byte));
+  v128_t b = wasm_f32x4_convert_i32x4(wasm_v128_and(wasm_u32x4_shr(px, 16), byte));
+#define MUL(k, v) wasm_f32x4_mul(wasm_f32x4_splat(k), v)
+  *y = wasm_f32x4_sub(wasm_f32x4_add(wasm_f32x4_add(MUL(0.299f, r), MUL(0.587f, g)), MUL(0.114f, b)),
+                      wasm_f32x4_splat(128.0f));
+  *cb = wasm_f32x4_add(wasm_f32x4_sub(MUL(-0.168735892f, r), MUL(0.331264108f, g)), MUL(0.5f, b));
+  *cr = wasm_f32x4_sub(wasm_f32x4_sub(MUL(0.5f, r), MUL(0.418687589f, g)), MUL(0.081312411f, b));
+#undef MUL
+}
+
+/**
+ * One MCU's blocks, as transform_block takes them: its Y blocks (h_samp x h_samp, in scan order),
+ * then Cb and Cr, each chroma sample the average of its h_samp x h_samp pixels, summed in the
+ * order the pixels come and then scaled. Inside the image, four pixels a step; in an MCU that
+ * reaches past the right or bottom edge, a pixel at a time, replicating the edge.
+ */
+static void mcu_blocks(int32_t x0, int32_t y0, v128_t y_blocks[4][16], v128_t cb[16], v128_t cr[16]) {
   const int32_t size = 8 * h_samp;
-  for (int32_t mx = 0; mx < mcus_x; mx++) {
-    int32_t x0 = mx * size, y0 = my * size;
-    for (int32_t i = 0; i < 64; i++) cb_block[i] = cr_block[i] = 0;
-    for (int32_t by = 0; by < h_samp; by++) {
-      for (int32_t bx = 0; bx < h_samp; bx++) {
-        for (int32_t y = 0; y < 8; y++) {
-          for (int32_t x = 0; x < 8; x++) {
-            pixel(x0 + bx * 8 + x, y0 + by * 8 + y, ycc);
-            y_block[y * 8 + x] = ycc[0];
-            // Chroma: the average of each h_samp x h_samp group.
-            int32_t cx = (bx * 8 + x) / h_samp, cy = (by * 8 + y) / h_samp;
-            cb_block[cy * 8 + cx] += ycc[1];
-            cr_block[cy * 8 + cx] += ycc[2];
-          }
+  if (x0 + size <= width && y0 + size <= height) {
+    for (int32_t y = 0; y < size; y++) {
+      const uint8_t *row = rgba + ((size_t)(y0 + y) * width + x0) * 4;
+      v128_t cbs[4], crs[4];
+      for (int32_t g = 0; g < size / 4; g++) {
+        v128_t luma;
+        ycc4(row + g * 16, &luma, &cbs[g], &crs[g]);
+        y_blocks[(y / 8) * h_samp + g / 2][(y % 8) * 2 + g % 2] = luma;
+      }
+      if (h_samp == 1) {
+        cb[y * 2] = wasm_f32x4_add(wasm_f32x4_splat(0), cbs[0]), cb[y * 2 + 1] = wasm_f32x4_add(wasm_f32x4_splat(0), cbs[1]);
+        cr[y * 2] = wasm_f32x4_add(wasm_f32x4_splat(0), crs[0]), cr[y * 2 + 1] = wasm_f32x4_add(wasm_f32x4_splat(0), crs[1]);
+        continue;
+      }
+      // 4:2:0: a chroma row from two pixel rows; the even row's horizontal pairs are kept until
+      // the odd row adds its own, pixel by pixel in the scalar order (left, right, below-left, below-right).
+      for (int h = 0; h < 2; h++) {
+        v128_t *cbo = &cb[(y / 2) * 2 + h], *cro = &cr[(y / 2) * 2 + h];
+        v128_t cbl = wasm_i32x4_shuffle(cbs[2 * h], cbs[2 * h + 1], 0, 2, 4, 6);
+        v128_t cbr = wasm_i32x4_shuffle(cbs[2 * h], cbs[2 * h + 1], 1, 3, 5, 7);
+        v128_t crl = wasm_i32x4_shuffle(crs[2 * h], crs[2 * h + 1], 0, 2, 4, 6);
+        v128_t crr = wasm_i32x4_shuffle(crs[2 * h], crs[2 * h + 1], 1, 3, 5, 7);
+        if (y % 2 == 0) {
+          *cbo = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_splat(0), cbl), cbr);
+          *cro = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_splat(0), crl), crr);
+        } else {
+          *cbo = wasm_f32x4_mul(wasm_f32x4_add(wasm_f32x4_add(*cbo, cbl), cbr), wasm_f32x4_splat(0.25f));
+          *cro = wasm_f32x4_mul(wasm_f32x4_add(wasm_f32x4_add(*cro, crl), crr), wasm_f32x4_splat(0.25f));
         }
-        transform_block(y_block, &luma_q, *cursor);
-        count_block(*cursor, &dc[0], &dc_luma, &ac_luma);
-        *cursor += 64;
       }
     }
-    float share = 1.0f / (float)(h_samp * h_samp);
-    for (int32_t i = 0; i < 64; i++) cb_block[i] *= share, cr_block[i] *= share;
-    transform_block(cb_block, &chroma_q, *cursor);
+    return;
+  }
+  float ycc[3], yf[4][64], cbf[64], crf[64];
+  for (int32_t i = 0; i < 64; i++) cbf[i] = crf[i] = 0;
+  for (int32_t by = 0; by < h_samp; by++) {
+    for (int32_t bx = 0; bx < h_samp; bx++) {
+      for (int32_t y = 0; y < 8; y++) {
+        for (int32_t x = 0; x < 8; x++) {
+          pixel(x0 + bx * 8 + x, y0 + by * 8 + y, ycc);
+          yf[by * h_samp + bx][y * 8 + x] = ycc[0];
+          int32_t cx = (bx * 8 + x) / h_samp, cy = (by * 8 + y) / h_samp;
+          cbf[cy * 8 + cx] += ycc[1];
+          crf[cy * 8 + cx] += ycc[2];
+        }
+      }
+    }
+  }
+  float share = 1.0f / (float)(h_samp * h_samp);
+  for (int32_t i = 0; i < 64; i++) cbf[i] *= share, crf[i] *= share;
+  for (int32_t i = 0; i < 16; i++) {
+    for (int32_t b = 0; b < h_samp * h_samp; b++) y_blocks[b][i] = wasm_v128_load(yf[b] + i * 4);
+    cb[i] = wasm_v128_load(cbf + i * 4), cr[i] = wasm_v128_load(crf + i * 4);
+  }
+}
+
+/** Every MCU of a row: its Y blocks (h_samp x h_samp), then one Cb and one Cr block. */
+__attribute__((noinline)) static void transform_mcu_row(int32_t my, int32_t mcus_x, int16_t **cursor, int16_t dc[3]) {
+  v128_t y_blocks[4][16], cb[16], cr[16];
+  const int32_t size = 8 * h_samp;
+  for (int32_t mx = 0; mx < mcus_x; mx++) {
+    mcu_blocks(mx * size, my * size, y_blocks, cb, cr);
+    for (int32_t b = 0; b < h_samp * h_samp; b++) {
+      transform_block(y_blocks[b], &luma_q, *cursor);
+      count_block(*cursor, &dc[0], &dc_luma, &ac_luma);
+      *cursor += 64;
+    }
+    transform_block(cb, &chroma_q, *cursor);
     count_block(*cursor, &dc[1], &dc_chroma, &ac_chroma);
     *cursor += 64;
-    transform_block(cr_block, &chroma_q, *cursor);
+    transform_block(cr, &chroma_q, *cursor);
     count_block(*cursor, &dc[2], &dc_chroma, &ac_chroma);
     *cursor += 64;
   }
@@ -257,8 +358,8 @@ static void build_table(Huffman *t) {
 
 // --- pass 2: writing ----------------------------------------------------------------------------
 
-static uint32_t bit_buffer;
-static int bit_count;
+static uint64_t bit_buffer;  // bits not yet written, the last bit_count of them
+static int bit_count;        // fewer than 32 between calls
 
 static inline void put_byte(uint8_t b) { output[output_length++] = b; }
 
@@ -271,15 +372,29 @@ static int reserve_output(size_t bytes) {
   return 1;
 }
 
-static inline void put_bits(uint32_t value, int n) {
-  bit_buffer = (bit_buffer << n) | (value & ((1u << n) - 1));
-  bit_count += n;
-  while (bit_count >= 8) {
-    uint8_t b = (uint8_t)(bit_buffer >> (bit_count - 8));
+/** Writes the buffer's oldest `bytes` whole bytes, stuffing a zero after each 0xFF. */
+static void flush_bytes(int bytes) {
+  for (; bytes > 0; bytes--) {
+    bit_count -= 8;
+    uint8_t b = (uint8_t)(bit_buffer >> bit_count);
     put_byte(b);
     if (b == 0xFF) put_byte(0);  // byte stuffing
-    bit_count -= 8;
   }
+}
+
+/** Appends the low `n` bits of `value` (n <= 32, nothing above them set). */
+static inline void put_bits(uint32_t value, int n) {
+  bit_buffer = (bit_buffer << n) | value;
+  bit_count += n;
+  if (bit_count < 32) return;
+  uint32_t word = (uint32_t)(bit_buffer >> (bit_count - 32));
+  if ((~word - 0x01010101u) & word & 0x80808080u) {  // a 0xFF byte among the four: one at a time
+    flush_bytes(4);
+    return;
+  }
+  bit_count -= 32;
+  put_byte((uint8_t)(word >> 24)), put_byte((uint8_t)(word >> 16));
+  put_byte((uint8_t)(word >> 8)), put_byte((uint8_t)word);
 }
 
 static void put_marker_u16(uint16_t v) { put_byte((uint8_t)(v >> 8)), put_byte((uint8_t)v); }
@@ -320,28 +435,26 @@ static void write_headers(void) {
   for (int i = 0; i < 10; i++) put_byte(scan[i]);
 }
 
-static inline void put_value(int v, int n) { put_bits((uint32_t)(v < 0 ? v - 1 : v), n); }
+/** A Huffman code followed by the n bits of v (T.81 F.1.2: negative values as v - 1). */
+static inline void put_code_value(uint16_t code, int length, int v, int n) {
+  uint32_t bits = (uint32_t)(v < 0 ? v - 1 : v) & ((1u << n) - 1);
+  put_bits((uint32_t)code << n | bits, length + n);
+}
 
 __attribute__((noinline)) static void write_block(const int16_t *c, int16_t *previous_dc, const Huffman *dc, const Huffman *ac) {
   int diff = c[0] - *previous_dc;
   *previous_dc = c[0];
   int n = magnitude_bits(diff);
-  put_bits(dc->code[n], dc->length[n]);
-  if (n) put_value(diff, n);
-  int run = 0;
-  for (int i = 1; i < 64; i++) {
-    if (c[i] == 0) {
-      run++;
-      continue;
-    }
-    while (run > 15) put_bits(ac->code[0xF0], ac->length[0xF0]), run -= 16;
-    int bits = magnitude_bits(c[i]);
-    int symbol = (run << 4) | bits;
-    put_bits(ac->code[symbol], ac->length[symbol]);
-    put_value(c[i], bits);
-    run = 0;
+  put_code_value(dc->code[n], dc->length[n], diff, n);
+  int last = 0;
+  for (uint64_t left = nonzero_mask(c) & ~(uint64_t)1; left; left &= left - 1) {
+    int i = __builtin_ctzll(left), run = i - last - 1;
+    for (; run > 15; run -= 16) put_bits(ac->code[0xF0], ac->length[0xF0]);
+    int bits = magnitude_bits(c[i]), symbol = (run << 4) | bits;
+    put_code_value(ac->code[symbol], ac->length[symbol], c[i], bits);
+    last = i;
   }
-  if (run) put_bits(ac->code[0x00], ac->length[0x00]);
+  if (last != 63) put_bits(ac->code[0x00], ac->length[0x00]);
 }
 
 __attribute__((export_name("encode"))) size_t encode(int32_t quality, int32_t subsample) {
@@ -381,7 +494,8 @@ __attribute__((export_name("encode"))) size_t encode(int32_t quality, int32_t su
     write_block(c, &dc[1], &dc_chroma, &ac_chroma), c += 64;
     write_block(c, &dc[2], &dc_chroma, &ac_chroma), c += 64;
   }
-  if (bit_count) put_bits(0x7F, 8 - bit_count);  // pad with ones
+  if (bit_count % 8) put_bits(0x7F >> (bit_count % 8 - 1), 8 - bit_count % 8);  // pad with ones
+  flush_bytes(bit_count / 8);
   put_marker_u16(0xFFD9);
   return output_length;
 }
