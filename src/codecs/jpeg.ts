@@ -5,7 +5,7 @@
  */
 import wasm from '../../wasm/build/jpeg-encode.wasm';
 import type { Encoder, RawImage } from './types.js';
-import { kernelSlot, warmUpImage } from './wasm-slot.js';
+import { kernelSlot } from './wasm-slot.js';
 
 interface JpegEncodeKernel {
   memory: WebAssembly.Memory;
@@ -23,18 +23,7 @@ function encodeWith(kernel: JpegEncodeKernel, image: RawImage, quality: number):
   return new Uint8Array(kernel.memory.buffer, kernel.jpeg(), length).slice();
 }
 
-/**
- * Run once when the kernel is instantiated: a 64x64 encode, so that V8 starts optimising the hot
- * functions while the decoder (or the origin) is still busy. New WebAssembly runs in V8's baseline
- * tier until a function has done enough work; the first real encode then ran unoptimised from start
- * to end (12-17 ms against 4.1 warm for 800x450; 5.7-6.8 after this warm-up, which costs 2-4 ms,
- * bench/README.md).
- */
-function warmEncoder(kernel: JpegEncodeKernel) {
-  encodeWith(kernel, warmUpImage(64, 64), 80);
-}
-
-export const jpegEncoderSlot = kernelSlot<JpegEncodeKernel>('jpeg encoder', wasm, warmEncoder);
+export const jpegEncoderSlot = kernelSlot<JpegEncodeKernel>('jpeg encoder', wasm);
 
 export const jpegEncoder: Encoder = {
   prepare: () => jpegEncoderSlot.get(),

@@ -99,44 +99,16 @@ async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   return WebAssembly.compile(typeof source === 'function' ? await source() : source);
 }
 
-/**
- * A small opaque picture with gradients and edges, for the kernels' warm-up runs (`kernelSlot`'s
- * `warm`): enough detail that the JPEG encoder's transform and Huffman coding all run.
- */
-export function warmUpImage(
-  width: number,
-  height: number,
-): { data: Uint8Array; width: number; height: number } {
-  const data = new Uint8Array(width * height * 4);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const at = (y * width + x) * 4;
-      data[at] = (x * 255) / width;
-      data[at + 1] = (y * 255) / height;
-      data[at + 2] = ((x ^ y) & 8) * 24;
-      data[at + 3] = 255;
-    }
-  }
-  return { data, width, height };
-}
-
-/**
- * A slot for one of our own kernels (wasm/*.c): no imports, its exports are its API. `warm` runs once
- * on each new instance, before it is handed out: a small job that makes V8 start optimising the
- * kernel's hot functions early.
- */
+/** A slot for one of our own kernels (wasm/*.c): no imports, its exports are its API. */
 export function kernelSlot<T extends { memory: WebAssembly.Memory }>(
   name: string,
   source: WasmSource,
-  warm?: (kernel: T) => void,
 ): WasmSlot<T> {
   return new WasmSlot<T>(
     name,
     source,
     async (module) => {
-      const kernel = (await WebAssembly.instantiate(module, {})).exports as unknown as T;
-      warm?.(kernel);
-      return kernel;
+      return (await WebAssembly.instantiate(module, {})).exports as unknown as T;
     },
     { memory: (kernel) => kernel.memory },
   );
