@@ -2,7 +2,8 @@
 // source rows into a small ring of filtered rows; the vertical pass reads the ring, so memory stays
 // at a few rows rather than a whole intermediate image. Two ways through, by the image's alpha:
 //
-// - Opaque images (every JPEG): fixed point, as libvips resamples 8-bit images. Weights are 14-bit
+// - Opaque images (every JPEG, and images with an alpha channel that is 255 throughout, as many
+//   PNGs are): fixed point, as libvips resamples 8-bit images. Weights are 14-bit
 //   integers summing to exactly 1 << 14; a pair of taps is one i32x4.dot_i16x8_s over the two
 //   pixels' interleaved channels; filtered rows keep 4 bits below the 8 (16-bit lanes), so the
 //   only rounding that reaches the output is the last one.
@@ -129,16 +130,14 @@ __attribute__((export_name("begin"))) uint8_t *begin(int32_t sw, int32_t sh, int
   if (!src || !dst) return 0;
   if (!contributions(&horizontal, sw, dw) || !contributions(&vertical, sh, dh)) return 0;
   ring_rows = vertical.taps;
-  if (alpha) {
-    row = allocate(sizeof(v128_t) * sw);
-    acc = allocate(sizeof(v128_t) * dw);
-    ring = allocate(sizeof(v128_t) * dw * ring_rows);
-    return row && acc && ring ? src : 0;
-  }
-  // + 8 bytes: the ring is read a pixel pair at a time
-  ring16 = allocate(sizeof(int16_t) * 4 * dw * ring_rows + 8);
+  ring16 = allocate(sizeof(int16_t) * 4 * dw * ring_rows);
   window = allocate(sizeof(int16_t *) * (ring_rows + 1));
-  return ring16 && window ? src : 0;
+  if (!ring16 || !window) return 0;
+  if (!alpha) return src;
+  row = allocate(sizeof(v128_t) * sw);
+  acc = allocate(sizeof(v128_t) * dw);
+  ring = allocate(sizeof(v128_t) * dw * ring_rows);
+  return row && acc && ring ? src : 0;
 }
 
 static inline v128_t load_pixel(const uint8_t *p) {
@@ -257,7 +256,18 @@ __attribute__((noinline)) static void output_row_fixed(int32_t y) {
   }
 }
 
+/** Whether every pixel of the source has alpha 255 (then premultiplying changes nothing). */
+static int opaque(void) {
+  const v128_t alpha = wasm_i32x4_splat((int32_t)0xff000000);
+  size_t pixels = (size_t)src_w * src_h, i = 0;
+  v128_t all = alpha;
+  for (; i + 4 <= pixels; i += 4) all = wasm_v128_and(all, wasm_v128_load(src + i * 4));
+  for (; i < pixels; i++) all = wasm_v128_and(all, wasm_v128_or(wasm_v128_load32_zero(src + i * 4), wasm_i32x4_make(0, -1, -1, -1)));
+  return wasm_i32x4_all_true(wasm_i32x4_eq(wasm_v128_and(all, alpha), alpha));
+}
+
 __attribute__((export_name("run"))) uint8_t *run(void) {
+  if (has_alpha && opaque()) has_alpha = 0;
   int32_t filtered = 0;  // source rows filtered so far
   for (int32_t y = 0; y < dst_h; y++) {
     int32_t needed = vertical.start[y] + vertical.count[y];
