@@ -105,7 +105,7 @@ static inline void transpose4(const v128_t *in, int step_in, v128_t *out, int st
  * coefficients in zigzag order: the rows' transforms first (lanes = rows), then the columns' (lanes
  * = columns), as the scalar jfdctflt.c order.
  */
-static void transform_block(const v128_t *v, const Quant *q, int16_t *out) {
+__attribute__((noinline)) static void transform_block(const v128_t *v, const Quant *q, int16_t *out) {
   v128_t rows[16];  // rows[k] / rows[8 + k]: sample k of rows 0-3 / of rows 4-7
   transpose4(v, 2, rows, 1);
   transpose4(v + 1, 2, rows + 4, 1);
@@ -186,7 +186,7 @@ static inline uint64_t nonzero_mask(const int16_t *c) {
   return mask;
 }
 
-static void count_block(const int16_t *c, int16_t *previous_dc, Huffman *dc, Huffman *ac) {
+__attribute__((noinline)) static void count_block(const int16_t *c, int16_t *previous_dc, Huffman *dc, Huffman *ac) {
   dc->frequency[magnitude_bits(c[0] - *previous_dc)]++;
   *previous_dc = c[0];
   int last = 0;  // the zigzag position of the last nonzero coefficient so far
@@ -219,7 +219,7 @@ static inline void ycc4(const uint8_t *p, v128_t *y, v128_t *cb, v128_t *cr) {
  * order the pixels come and then scaled. Inside the image, four pixels a step; in an MCU that
  * reaches past the right or bottom edge, a pixel at a time, replicating the edge.
  */
-static void mcu_blocks(int32_t x0, int32_t y0, v128_t y_blocks[4][16], v128_t cb[16], v128_t cr[16]) {
+__attribute__((noinline)) static void mcu_blocks(int32_t x0, int32_t y0, v128_t y_blocks[4][16], v128_t cb[16], v128_t cr[16]) {
   const int32_t size = 8 * h_samp;
   if (x0 + size <= width && y0 + size <= height) {
     for (int32_t y = 0; y < size; y++) {

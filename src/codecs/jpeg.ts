@@ -1,5 +1,5 @@
 /**
- * JPEG encoding through our own baseline encoder (wasm/jpeg-encode.c, 22 KB, SIMD128): libjpeg's quality
+ * JPEG encoding through our own baseline encoder (wasm/jpeg-encode.c, 18 KB, SIMD128): libjpeg's quality
  * scale on the standard tables, 4:2:0 chroma as sharp by default, Huffman tables optimised per image,
  * so bytes and quality track sharp's output. Decoding is libjpeg-turbo's: jpeg-decode.ts.
  */
