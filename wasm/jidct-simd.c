@@ -96,6 +96,22 @@ static inline v128_t dequantize(v128_t c, const quant_t *quant, int row, int hal
 
 static inline v128_t is_zero(v128_t v) { return wasm_i32x4_eq(v, wasm_i32x4_splat(0)); }
 
+/*
+ * A block whose AC coefficients are all zero (common in smooth parts of real photos, and in most
+ * chroma blocks): both passes of every IDCT below take their DC shortcut in every column and row,
+ * so every output sample is range_limit(DESCALE(DC << PASS1_BITS, PASS1_BITS + 3)), which this
+ * returns (0-255), or -1 when the block has AC.
+ */
+static inline int dc_only(JCOEFPTR block, const quant_t *quant) {
+  v128_t any = wasm_v128_and(wasm_v128_load(block), wasm_i16x8_make(0, -1, -1, -1, -1, -1, -1, -1));
+  for (int row = 1; row < DCTSIZE; row++) any = wasm_v128_or(any, wasm_v128_load(block + row * DCTSIZE));
+  if (wasm_v128_any_true(any)) return -1;
+  int32_t dc = (int32_t)((uint32_t)(block[0] * quant[0]) << PASS1_BITS);
+  dc = (dc + (1 << (PASS1_BITS + 2))) >> (PASS1_BITS + 3);
+  dc = ((int32_t)((uint32_t)dc << 22) >> 22) + CENTERJSAMPLE;
+  return dc < 0 ? 0 : dc > 255 ? 255 : dc;
+}
+
 /* The 4x4 block of rows r0..r3 (4 lanes each) as its 4 columns. */
 static inline void transpose4(v128_t r0, v128_t r1, v128_t r2, v128_t r3, v128_t *out) {
   v128_t a = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), b = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
@@ -154,6 +170,11 @@ jsimd_idct_islow(j_decompress_ptr cinfo, jpeg_component_info *compptr, JCOEFPTR 
                  JSAMPARRAY output_buf, JDIMENSION output_col) {
   (void)cinfo;
   const quant_t *quant = (const quant_t *)compptr->dct_table;
+  int flat = dc_only(coef_block, quant);
+  if (flat >= 0) {
+    for (int row = 0; row < 8; row++) wasm_v128_store64_lane(output_buf[row] + output_col, wasm_i8x16_splat(flat), 0);
+    return;
+  }
   v128_t ws[8][2]; /* 8 rows x 8 columns, as two vectors of 4 columns */
 
   /* Pass 1: columns (lanes), 4 at a time. */
@@ -202,6 +223,11 @@ jsimd_idct_4x4(j_decompress_ptr cinfo, jpeg_component_info *compptr, JCOEFPTR co
                JSAMPARRAY output_buf, JDIMENSION output_col) {
   (void)cinfo;
   const quant_t *quant = (const quant_t *)compptr->dct_table;
+  int flat = dc_only(coef_block, quant);
+  if (flat >= 0) {
+    for (int row = 0; row < 4; row++) wasm_v128_store32_lane(output_buf[row] + output_col, wasm_i8x16_splat(flat), 0);
+    return;
+  }
   v128_t ws[4][2]; /* 4 rows x 8 columns, as two vectors of 4 columns */
 
   /* Pass 1: columns (lanes), 4 at a time. */
@@ -271,6 +297,11 @@ jsimd_idct_2x2(j_decompress_ptr cinfo, jpeg_component_info *compptr, JCOEFPTR co
                JSAMPARRAY output_buf, JDIMENSION output_col) {
   (void)cinfo;
   const quant_t *quant = (const quant_t *)compptr->dct_table;
+  int flat = dc_only(coef_block, quant);
+  if (flat >= 0) {
+    for (int row = 0; row < 2; row++) wasm_v128_store16_lane(output_buf[row] + output_col, wasm_i8x16_splat(flat), 0);
+    return;
+  }
   v128_t ws[2][2]; /* 2 rows x 8 columns */
 
   /* Pass 1: columns (lanes), 4 at a time. */
