@@ -131,10 +131,11 @@ export const CODECS = {
           from: '#if SIZEOF_SIZE_T == 8 || defined(_WIN64) || (defined(__x86_64__) && defined(__ILP32__))\n',
           to: '#if SIZEOF_SIZE_T == 8 || defined(_WIN64) || (defined(__x86_64__) && defined(__ILP32__)) || defined(__wasm__)\n',
         },
-        // Whole AC coefficients in one lookup (wasm/libjpeg/huff-fast.h): a second lookahead table
-        // per AC table, built with the first, and tried before libjpeg-turbo's own two-step decoding
-        // in decode_mcu_fast (baseline scans with the data in memory, our case). Exact: the table
-        // holds only what the two steps would decode from the same bits.
+        // Whole AC coefficients and DC differences in one lookup (wasm/libjpeg/huff-fast.h): a
+        // second lookahead table per Huffman table, built with the first, and tried before
+        // libjpeg-turbo's own two-step decoding in decode_mcu_fast (baseline scans with the data in
+        // memory, our case). Exact: the table holds only what the two steps would decode from the
+        // same bits.
         {
           file: 'jdhuff.h',
           from: '#define HUFF_LOOKAHEAD  8       /* # of bits of lookahead */\n',
@@ -153,7 +154,12 @@ export const CODECS = {
         {
           file: 'jdhuff.c',
           from: '  /* Validate symbols as being reasonable.\n',
-          to: '  if (!isDC)\n    make_fast_ac(dtbl->fast_ac, huffsize, huffcode, htbl->huffval, numsymbols);\n\n  /* Validate symbols as being reasonable.\n',
+          to: '  if (!isDC)\n    make_fast_ac(dtbl->fast_ac, huffsize, huffcode, htbl->huffval, numsymbols);\n  else\n    make_fast_dc(dtbl->fast_ac, huffsize, huffcode, htbl->huffval, numsymbols);\n\n  /* Validate symbols as being reasonable.\n',
+        },
+        {
+          file: 'jdhuff.c',
+          from: '    HUFF_DECODE_FAST(s, l, dctbl);\n    if (s) {\n      FILL_BIT_BUFFER_FAST\n      r = GET_BITS(s);\n      s = HUFF_EXTEND(r, s);\n    }\n',
+          to: '    FILL_BIT_BUFFER_FAST\n    s = dctbl->fast_ac[PEEK_BITS(FAST_AC_BITS)];\n    if (s & 0xFF) {\n      DROP_BITS(s & 0xFF);\n      s >>= 16;\n    } else {\n    HUFF_DECODE_FAST(s, l, dctbl);\n    if (s) {\n      FILL_BIT_BUFFER_FAST\n      r = GET_BITS(s);\n      s = HUFF_EXTEND(r, s);\n    }\n    }\n',
         },
         {
           file: 'jdhuff.c',

@@ -55,4 +55,24 @@ static void make_fast_ac(int *fast_ac, const char *huffsize, const unsigned int 
       continue; \
     } \
   }
+/*
+ * The same for a DC table: an entry is 0 or (difference << 16) | bits, the difference being the
+ * decoded DC difference (0 for the size-0 symbol), when code and extra bits fit in FAST_AC_BITS.
+ */
+static void make_fast_dc(int *fast_dc, const char *huffsize, const unsigned int *huffcode,
+                         const UINT8 *huffval, int numsymbols) {
+  memset(fast_dc, 0, sizeof(int) << FAST_AC_BITS);
+  for (int p = 0; p < numsymbols; p++) {
+    int length = huffsize[p], size = huffval[p];
+    if (length > FAST_AC_BITS) break;
+    int bits = length + size;
+    if (size > 15 || bits > FAST_AC_BITS) continue;
+    for (int extra = 0; extra < 1 << size; extra++) {
+      int value = size == 0 ? 0 : extra < 1 << (size - 1) ? extra - (1 << size) + 1 : extra;
+      int entry = (int)((unsigned int)value << 16) | bits;
+      int first = (int)(huffcode[p] << size | extra) << (FAST_AC_BITS - bits);
+      for (int i = 0; i < 1 << (FAST_AC_BITS - bits); i++) fast_dc[first + i] = entry;
+    }
+  }
+}
 #endif
