@@ -1,7 +1,8 @@
 /*
  * For libjpeg-turbo's Huffman decoder (jdhuff.c, our edits in wasm/build.mjs): a second lookahead
  * table for AC coefficients that decodes a whole coefficient (code, run and the value's extra bits)
- * in one lookup when all of it fits in FAST_AC_BITS bits, which most coefficients of a photo do.
+ * in one lookup when all of it fits in FAST_AC_BITS bits, which most coefficients of a photo do
+ * (and one for DC differences, make_fast_dc below).
  * libjpeg-turbo's own path takes two lookups, a refill test and a sign extension per coefficient;
  * it stays as the fallback for everything the table does not hold (long codes, large values, ZRL).
  *
