@@ -112,6 +112,16 @@ static inline int dc_only(JCOEFPTR block, const quant_t *quant) {
   return dc < 0 ? 0 : dc > 255 ? 255 : dc;
 }
 
+/** For a block with no AC: its size x size output filled with dc_only's value; 0 when it has AC. */
+static inline __attribute__((always_inline)) int fill_dc_only(JCOEFPTR block, const quant_t *quant,
+                                                             JSAMPARRAY output_buf, JDIMENSION output_col,
+                                                             int size) {
+  int flat = dc_only(block, quant);
+  if (flat < 0) return 0;
+  for (int row = 0; row < size; row++) memset(output_buf[row] + output_col, flat, (size_t)size);
+  return 1;
+}
+
 /* The 4x4 block of rows r0..r3 (4 lanes each) as its 4 columns. */
 static inline void transpose4(v128_t r0, v128_t r1, v128_t r2, v128_t r3, v128_t *out) {
   v128_t a = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), b = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
@@ -170,11 +180,7 @@ jsimd_idct_islow(j_decompress_ptr cinfo, jpeg_component_info *compptr, JCOEFPTR 
                  JSAMPARRAY output_buf, JDIMENSION output_col) {
   (void)cinfo;
   const quant_t *quant = (const quant_t *)compptr->dct_table;
-  int flat = dc_only(coef_block, quant);
-  if (flat >= 0) {
-    for (int row = 0; row < 8; row++) wasm_v128_store64_lane(output_buf[row] + output_col, wasm_i8x16_splat(flat), 0);
-    return;
-  }
+  if (fill_dc_only(coef_block, quant, output_buf, output_col, 8)) return;
   v128_t ws[8][2]; /* 8 rows x 8 columns, as two vectors of 4 columns */
 
   /* Pass 1: columns (lanes), 4 at a time. */
@@ -223,11 +229,7 @@ jsimd_idct_4x4(j_decompress_ptr cinfo, jpeg_component_info *compptr, JCOEFPTR co
                JSAMPARRAY output_buf, JDIMENSION output_col) {
   (void)cinfo;
   const quant_t *quant = (const quant_t *)compptr->dct_table;
-  int flat = dc_only(coef_block, quant);
-  if (flat >= 0) {
-    for (int row = 0; row < 4; row++) wasm_v128_store32_lane(output_buf[row] + output_col, wasm_i8x16_splat(flat), 0);
-    return;
-  }
+  if (fill_dc_only(coef_block, quant, output_buf, output_col, 4)) return;
   v128_t ws[4][2]; /* 4 rows x 8 columns, as two vectors of 4 columns */
 
   /* Pass 1: columns (lanes), 4 at a time. */
@@ -297,11 +299,7 @@ jsimd_idct_2x2(j_decompress_ptr cinfo, jpeg_component_info *compptr, JCOEFPTR co
                JSAMPARRAY output_buf, JDIMENSION output_col) {
   (void)cinfo;
   const quant_t *quant = (const quant_t *)compptr->dct_table;
-  int flat = dc_only(coef_block, quant);
-  if (flat >= 0) {
-    for (int row = 0; row < 2; row++) wasm_v128_store16_lane(output_buf[row] + output_col, wasm_i8x16_splat(flat), 0);
-    return;
-  }
+  if (fill_dc_only(coef_block, quant, output_buf, output_col, 2)) return;
   v128_t ws[2][2]; /* 2 rows x 8 columns */
 
   /* Pass 1: columns (lanes), 4 at a time. */
