@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect, test } from 'vitest';
 import { resolveEdgeConfig } from '../src/adapters/lambda-edge/config.js';
@@ -18,7 +18,7 @@ import { pngDecoder } from '../src/codecs/png.js';
 import { transform } from '../src/index.js';
 import { cmykTiff } from '../wasm/build.mjs';
 import { originResponseEvent } from './helpers/events.js';
-import { decode, deltaE, scene, similarity, toBytes } from './helpers/images.js';
+import { decode, deltaE, pngChunk, scene, similarity, toBytes } from './helpers/images.js';
 
 const ICC = '/usr/share/color/icc';
 const PROFILES = {
@@ -173,13 +173,11 @@ test('a wide-gamut PNG with alpha keeps its alpha through the conversion, and it
 
 /** `png` with `icc` embedded as is (an iCCP chunk after IHDR): its pixels are taken to be in it. */
 function withIcc(png: Uint8Array, icc: Uint8Array): Uint8Array {
-  const body = Buffer.concat([Buffer.from('icc\0\0', 'latin1'), deflateSync(icc)]);
-  const chunk = Buffer.alloc(12 + body.length);
-  chunk.writeUInt32BE(body.length, 0);
-  chunk.write('iCCP', 4, 'latin1');
-  body.copy(chunk, 8);
-  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + body.length)), 8 + body.length);
-  return new Uint8Array(Buffer.concat([png.subarray(0, 33), chunk, png.subarray(33)]));
+  const chunk = pngChunk(
+    'iCCP',
+    new Uint8Array([...new TextEncoder().encode('icc\0'), 0, ...deflateSync(icc)]),
+  );
+  return new Uint8Array([...png.subarray(0, 33), ...chunk, ...png.subarray(33)]);
 }
 
 describe('every colour converts to exactly the sRGB values sharp gives', () => {

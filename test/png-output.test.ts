@@ -5,12 +5,12 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect, test } from 'vitest';
 import { pngDecoder, pngEncoder } from '../src/codecs/png.js';
 import { transform } from '../src/index.js';
-import { scene, toBytes } from './helpers/images.js';
+import { pngChunk, scene, toBytes } from './helpers/images.js';
 
 const COLOUR_TYPES = { 0: 'grey', 2: 'rgb', 3: 'palette', 4: 'grey+alpha', 6: 'rgba' } as const;
 
@@ -73,17 +73,6 @@ describe("bytes are within 1.1x of sharp's default PNG for the same request", ()
 });
 
 describe('PNG input: what follows the image', () => {
-  /** A PNG chunk: length, type, data, CRC. */
-  function chunk(type: string, data: Uint8Array): Uint8Array {
-    const body = new Uint8Array([...new TextEncoder().encode(type), ...data]);
-    const out = new Uint8Array(12 + data.length);
-    const view = new DataView(out.buffer);
-    view.setUint32(0, data.length);
-    out.set(body, 4);
-    view.setUint32(8 + data.length, crc32(body));
-    return out;
-  }
-
   /** `png` with `chunks` inserted before its IEND. */
   function beforeEnd(png: Uint8Array, ...chunks: Uint8Array[]): Uint8Array {
     const end = png.length - 12;
@@ -96,9 +85,9 @@ describe('PNG input: what follows the image', () => {
     const keyword = new TextEncoder().encode('Comment\0');
     const withTrailers = beforeEnd(
       png,
-      chunk('zTXt', new Uint8Array([...keyword, 0, ...cut])),
-      chunk('iTXt', new Uint8Array([...keyword, 1, 0, 0, 0, ...cut])),
-      chunk('iCCP', new Uint8Array([...new TextEncoder().encode('icc\0'), 0, ...cut])),
+      pngChunk('zTXt', new Uint8Array([...keyword, 0, ...cut])),
+      pngChunk('iTXt', new Uint8Array([...keyword, 1, 0, 0, 0, ...cut])),
+      pngChunk('iCCP', new Uint8Array([...new TextEncoder().encode('icc\0'), 0, ...cut])),
     );
     const plain = await pngDecoder.decode(png);
     const trailed = await pngDecoder.decode(withTrailers);

@@ -2,6 +2,7 @@
  * Test images made on the fly with sharp (a devDependency), and perceptual comparison: SSIM
  * (ssim.js) and a 64-bit difference hash, as sharp's own golden tests compare images.
  */
+import { crc32 } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 import { ssim } from 'ssim.js';
 
@@ -95,6 +96,23 @@ export function colourAt(image: Decoded, fx: number, fy: number): [number, numbe
 
 export async function toBytes(pipeline: Sharp): Promise<Uint8Array> {
   return new Uint8Array(await pipeline.toBuffer());
+}
+
+/** The pipeline's pixels as RGBA8: the raw image our codecs and kernels take. */
+export async function rawRgba(pipeline: Sharp): Promise<{ data: Uint8Array; width: number; height: number }> {
+  const { data, info } = await pipeline.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data), width: info.width, height: info.height };
+}
+
+/** A PNG chunk: length, type, data, CRC. */
+export function pngChunk(type: string, data: Uint8Array): Uint8Array {
+  const body = new Uint8Array([...new TextEncoder().encode(type), ...data]);
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  out.set(body, 4);
+  view.setUint32(8 + data.length, crc32(body));
+  return out;
 }
 
 /** CIE L*a*b* (D65) of 8-bit sRGB. */

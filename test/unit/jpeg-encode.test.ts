@@ -2,13 +2,12 @@ import sharp from 'sharp';
 import { describe, expect, test } from 'vitest';
 import { jpegEncoder } from '../../src/codecs/jpeg.js';
 import { decodeJpeg } from '../../src/codecs/jpeg-decode.js';
-import { scene, similarity } from '../helpers/images.js';
+import { rawRgba, scene, similarity } from '../helpers/images.js';
 
 // Our baseline JPEG encoder (wasm/jpeg-encode.c), checked against independent decoders (sharp's
 // libjpeg-turbo and our own) and against sharp's encoder at the same quality.
-async function rgba(width: number, height: number, seed = 3) {
-  const { data } = await scene(width, height, seed).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data), width, height };
+function rgba(width: number, height: number, seed = 3) {
+  return rawRgba(scene(width, height, seed));
 }
 
 describe('every size decodes to the same size', () => {

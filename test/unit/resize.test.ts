@@ -1,13 +1,8 @@
-import sharp, { type Sharp } from 'sharp';
+import sharp from 'sharp';
 import { ssim } from 'ssim.js';
 import { describe, expect, test } from 'vitest';
 import { resize } from '../../src/codecs/resize.js';
-import { scene } from '../helpers/images.js';
-
-async function raw(pipeline: Sharp) {
-  const { data, info } = await pipeline.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data), width: info.width, height: info.height };
-}
+import { rawRgba, scene } from '../helpers/images.js';
 
 describe('the Lanczos3 kernel matches sharp', () => {
   test.each([
@@ -17,9 +12,9 @@ describe('the Lanczos3 kernel matches sharp', () => {
     [37, 13, 5, 9],
     [800, 600, 123, 457],
   ])('%ix%i -> %ix%i', async (sw, sh, dw, dh) => {
-    const input = await raw(scene(sw, sh, 4));
+    const input = await rawRgba(scene(sw, sh, 4));
     const ours = await resize(input, dw, dh);
-    const theirs = await raw(
+    const theirs = await rawRgba(
       sharp(input.data, { raw: { width: sw, height: sh, channels: 4 } }).resize(dw, dh, { fit: 'fill' }),
     );
     expect([ours.width, ours.height, ours.data.length]).toEqual([dw, dh, dw * dh * 4]);
@@ -46,7 +41,7 @@ test('transparent pixels do not bleed their colour (premultiplied alpha)', async
 });
 
 test('the input is left untouched and results do not alias kernel memory', async () => {
-  const input = await raw(scene(300, 200));
+  const input = await rawRgba(scene(300, 200));
   const before = input.data.slice();
   const first = await resize(input, 100, 67);
   const copy = first.data.slice();
@@ -67,7 +62,7 @@ describe('the fixed-point pass (opaque images) agrees with the floating-point on
     [70, 50, 20, 20],
     [30, 30, 640, 20],
   ])('%ix%i -> %ix%i', async (sw, sh, dw, dh) => {
-    const input = await raw(scene(sw, sh, 5));
+    const input = await rawRgba(scene(sw, sh, 5));
     const cornered = { ...input, data: input.data.slice() };
     cornered.data[3] = 0;
     const fixed = await resize(input, dw, dh, { alpha: true });
@@ -98,7 +93,7 @@ describe('the fixed-point pass (opaque images) agrees with the floating-point on
 });
 
 test('an alpha channel that is 255 throughout takes the fixed-point pass: the same output as without one', async () => {
-  const input = await raw(scene(640, 480, 2));
+  const input = await rawRgba(scene(640, 480, 2));
   const withAlpha = await resize(input, 300, 200, { alpha: true });
   const without = await resize(input, 300, 200);
   expect(Buffer.compare(Buffer.from(withAlpha.data), Buffer.from(without.data))).toBe(0);

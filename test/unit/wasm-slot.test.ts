@@ -1,12 +1,7 @@
 import { expect, test } from 'vitest';
 import { jpegEncoder } from '../../src/codecs/jpeg.js';
 import { WasmSlot } from '../../src/codecs/wasm-slot.js';
-import { scene } from '../helpers/images.js';
-
-async function raw(image: ReturnType<typeof scene>) {
-  const { data, info } = await image.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data), width: info.width, height: info.height };
-}
+import { rawRgba, scene } from '../helpers/images.js';
 
 // (module (func (export "ok") (result i32) i32.const 42) (func (export "trap") unreachable))
 const MODULE = new Uint8Array([
@@ -113,8 +108,8 @@ test('an instance whose memory grew past the threshold is recycled after its cal
 });
 
 test('a reused JPEG encoder instance keeps nothing from one encode to the next', async () => {
-  const image = await raw(scene(173, 91, 3));
-  await jpegEncoder.encode(await raw(scene(64, 48, 9)), { quality: 30 });
+  const image = await rawRgba(scene(173, 91, 3));
+  await jpegEncoder.encode(await rawRgba(scene(64, 48, 9)), { quality: 30 });
   const first = await jpegEncoder.encode(image, { quality: 75 });
   const second = await jpegEncoder.encode(image, { quality: 75 });
   expect(first.length).toBeGreaterThan(500);
