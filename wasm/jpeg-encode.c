@@ -299,22 +299,30 @@ __attribute__((noinline)) static void transform_mcu_row(int32_t my, int32_t mcus
 
 // --- optimal Huffman tables (T.81 Annex K.2) ----------------------------------------------------
 
-static void build_table(Huffman *t) {
+// Its own function: called four times, it is optimised after the first rather than keeping the
+// once-called encode() hot in V8's baseline tier.
+__attribute__((noinline)) static void build_table(Huffman *t) {
   int32_t freq[257], codesize[257], others[257];
-  for (int i = 0; i < 256; i++) freq[i] = (int32_t)t->frequency[i];
-  freq[256] = 1;  // reserved symbol: no code of all ones
-  for (int i = 0; i < 257; i++) codesize[i] = 0, others[i] = -1;
-  for (;;) {
-    int c1 = -1, c2 = -1;
+  int16_t used[257];  // symbols with a nonzero frequency, in increasing order (ties go to the last)
+  int n = 0;
+  for (int i = 0; i < 257; i++) {
+    freq[i] = i < 256 ? (int32_t)t->frequency[i] : 1;  // 256: reserved symbol, no code of all ones
+    codesize[i] = 0, others[i] = -1;
+    if (freq[i]) used[n++] = (int16_t)i;
+  }
+  while (n > 1) {
+    int k1 = 0, k2 = -1;
     int32_t v = 0x7fffffff;
-    for (int i = 0; i <= 256; i++)
-      if (freq[i] && freq[i] <= v) v = freq[i], c1 = i;
+    for (int k = 0; k < n; k++)
+      if (freq[used[k]] <= v) v = freq[used[k]], k1 = k;
     v = 0x7fffffff;
-    for (int i = 0; i <= 256; i++)
-      if (freq[i] && freq[i] <= v && i != c1) v = freq[i], c2 = i;
-    if (c2 < 0) break;
+    for (int k = 0; k < n; k++)
+      if (k != k1 && freq[used[k]] <= v) v = freq[used[k]], k2 = k;
+    int c1 = used[k1], c2 = used[k2];
     freq[c1] += freq[c2];
     freq[c2] = 0;
+    for (int k = k2; k + 1 < n; k++) used[k] = used[k + 1];
+    n--;
     codesize[c1]++;
     while (others[c1] >= 0) c1 = others[c1], codesize[c1]++;
     others[c1] = c2;
