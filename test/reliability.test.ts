@@ -88,3 +88,36 @@ test('generated images tell browsers not to sniff them; SVG is never rasterised 
   );
   expect(header(resized, 'x-content-type-options')).toBe('nosniff');
 });
+
+describe('requests that interleave on the shared codec instances each get their own image', () => {
+  // Decoders, the colour engine and the resampler lend their output in place until the next call on
+  // their instance; concurrent requests must each still see their own pixels.
+  test('concurrent transforms give the bytes the same transforms give one at a time', async () => {
+    const inputs = await Promise.all([
+      toBytes(scene(640, 480, 1).jpeg()),
+      toBytes(scene(900, 600, 2).jpeg({ quality: 90 })),
+      toBytes(scene(500, 700, 3).withIccProfile('p3').jpeg()),
+      toBytes(scene(300, 300, 4).ensureAlpha(0.5).png()),
+      toBytes(scene(820, 410, 5).webp()),
+      toBytes(scene(640, 360, 6).withIccProfile('p3').png()),
+    ]);
+    const requests = inputs.flatMap((bytes, i) => [
+      [bytes, { width: 200 + 10 * i, format: 'jpeg' as const }],
+      [bytes, { width: 150 + 10 * i, format: 'png' as const }],
+      [bytes, { width: 120 + 10 * i, format: 'webp' as const }],
+    ]) as [Uint8Array, { width: number; format: 'jpeg' | 'png' | 'webp' }][];
+    const context = { config: { formats: { webp: true } } };
+    const alone: Uint8Array[] = [];
+    for (const [bytes, options] of requests) alone.push((await transform(bytes, options, context)).data);
+    for (let round = 0; round < 2; round++) {
+      const together = await Promise.all(
+        requests.map(([bytes, options]) => transform(bytes, options, context)),
+      );
+      together.forEach((result, i) => {
+        expect(Buffer.from(result.data).equals(Buffer.from(alone[i] as Uint8Array)), `request ${i}`).toBe(
+          true,
+        );
+      });
+    }
+  });
+});

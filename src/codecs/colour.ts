@@ -99,22 +99,19 @@ export async function toSrgb(image: DecodedImage): Promise<ColourOutcome> {
     let transform = image.icc ? transformFor(engine, image.icc, cmyk) : 'no embedded profile';
     if (typeof transform === 'string') {
       ignored = image.icc ? `ICC profile ignored: ${transform}` : undefined;
-      if (!cmyk) return { image: { data: image.data, width: image.width, height: image.height }, ignored };
+      if (!cmyk) return { image, ignored };
       transform = defaultCmyk(engine);
     }
     // An sRGB profile: the pixels are already what the conversion would give (within one level).
-    if (engine.cs_is_identity(transform))
-      return { image: { data: image.data, width: image.width, height: image.height } };
+    if (engine.cs_is_identity(transform)) return { image };
     const count = image.width * image.height;
     const pixels = engine.cs_alloc(count * 4);
     if (!pixels) throw new Error('out of memory');
-    try {
-      new Uint8Array(engine.memory.buffer).set(image.data, pixels);
-      engine.cs_apply(transform, pixels, count);
-      const data = new Uint8Array(engine.memory.buffer, pixels, count * 4).slice();
-      return { image: { data, width: image.width, height: image.height }, ...(ignored ? { ignored } : {}) };
-    } finally {
-      engine.cs_free(pixels);
-    }
+    new Uint8Array(engine.memory.buffer).set(image.data, pixels);
+    engine.cs_apply(transform, pixels, count);
+    const converted = colourSlot.lendImage(engine.memory, pixels, image.width, image.height, () =>
+      engine.cs_free(pixels),
+    );
+    return { image: converted, ...(ignored ? { ignored } : {}) };
   });
 }

@@ -24,11 +24,8 @@ export const gifDecoder: Decoder = {
         bytes,
         (input) => gif.gd_decode(input, bytes.length),
         4,
-        ([width = 0, height = 0, , data = 0], heap) => ({
-          data: heap.slice(data, data + width * height * 4),
-          width,
-          height,
-        }),
+        ([width = 0, height = 0, , data = 0], _heap, keep) =>
+          gifDecoderSlot.lendImage(gif.memory, data, width, height, keep()),
       ),
     ),
 };

@@ -30,14 +30,12 @@ export async function decodeJpeg(
       bytes,
       (input) => jd.jd_decode(input, bytes.length, shrink),
       7,
-      ([width = 0, height = 0, cmyk = 0, warnings = 0, data = 0, icc = 0, iccLength = 0], heap) => {
-        const image: DecodedImage = {
-          data: heap.slice(data, data + width * height * 4),
-          width,
-          height,
-          ...(cmyk ? { space: 'cmyk' as const } : {}),
-          ...(icc && iccLength ? { icc: heap.slice(icc, icc + iccLength) } : {}),
-        };
+      ([width = 0, height = 0, cmyk = 0, warnings = 0, data = 0, icc = 0, iccLength = 0], heap, keep) => {
+        const image: DecodedImage = Object.assign(
+          jpegDecoderSlot.lendImage(jd.memory, data, width, height, keep()),
+          cmyk ? { space: 'cmyk' as const } : {},
+          icc && iccLength ? { icc: heap.slice(icc, icc + iccLength) } : {},
+        );
         return { image, warnings };
       },
     ),
@@ -45,6 +43,7 @@ export async function decodeJpeg(
   // Warnings are recoverable damage: data that ends early (the rest filled with grey), damaged
   // segments, extraneous bytes. Whether the image is kept is the caller's choice, as sharp's failOn.
   if (warnings && failOn === 'warning') {
+    image.release?.();
     throw new ResizerError('corrupt-input', 'Damaged JPEG: data missing or corrupt (libjpeg-turbo warning)');
   }
   return image;

@@ -30,12 +30,11 @@ export const pngDecoder: Decoder = {
         bytes,
         (input) => png.png_decode(input, bytes.length),
         6,
-        ([width = 0, height = 0, , data = 0, icc = 0, iccLength = 0], heap): DecodedImage => ({
-          data: heap.slice(data, data + width * height * 4),
-          width,
-          height,
-          ...(icc && iccLength ? { icc: heap.slice(icc, icc + iccLength) } : {}),
-        }),
+        ([width = 0, height = 0, , data = 0, icc = 0, iccLength = 0], heap, keep): DecodedImage =>
+          Object.assign(
+            pngSlot.lendImage(png.memory, data, width, height, keep()),
+            icc && iccLength ? { icc: heap.slice(icc, icc + iccLength) } : {},
+          ),
       ),
     ),
 };

@@ -31,8 +31,7 @@ export function resize(
     if (input === 0)
       throw new Error(`no memory to resize ${image.width}x${image.height} to ${width}x${height}`);
     new Uint8Array(kernel.memory.buffer, input, image.data.length).set(image.data);
-    const output = kernel.run();
-    // Copy out: the next call reuses (and may grow, detaching) the memory.
-    return { data: new Uint8Array(kernel.memory.buffer, output, width * height * 4).slice(), width, height };
+    // Lent until the next resize, which starts over the kernel's memory (and revokes it first).
+    return resizeSlot.lendImage(kernel.memory, kernel.run(), width, height);
   });
 }

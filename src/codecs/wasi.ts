@@ -75,26 +75,34 @@ export interface GlueCall {
 /**
  * One call into our C glue: `bytes` copied into the module, `call` given their address and returning
  * a result struct (0: `failure`), `read` given that struct's first `words` 32-bit fields and the heap.
- * The input and the result are freed whatever happens; `read` must copy what it keeps.
+ * The input is freed whatever happens, and the result too unless `read` keeps it: `keep()` returns
+ * the function that releases it later (for pixels lent out through the slot).
  */
 export function callGlue<R>(
   glue: GlueCall,
   bytes: Uint8Array,
   call: (input: number) => number,
   words: number,
-  read: (fields: Uint32Array, heap: Uint8Array) => R,
+  read: (fields: Uint32Array, heap: Uint8Array, keep: () => () => void) => R,
   failure = 'the codec gave no result',
 ): R {
   const input = glue.alloc(bytes.length);
   if (!input) throw new Error('out of memory');
   let result = 0;
+  let kept = false;
   try {
     new Uint8Array(glue.memory.buffer).set(bytes, input);
     result = call(input);
     if (!result) throw new Error(failure);
-    return read(new Uint32Array(glue.memory.buffer, result, words), new Uint8Array(glue.memory.buffer));
+    const keep = () => {
+      const release = glue.release;
+      const struct = result;
+      kept = true;
+      return () => release(struct);
+    };
+    return read(new Uint32Array(glue.memory.buffer, result, words), new Uint8Array(glue.memory.buffer), keep);
   } finally {
-    if (result) glue.release(result);
+    if (result && !kept) glue.release(result);
     glue.free(input);
   }
 }

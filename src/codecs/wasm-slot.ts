@@ -7,6 +7,7 @@
  * its call rather than holding that memory for the life of the process.
  */
 import { type ErrorCode, ResizerError } from '../core/errors.js';
+import type { RawImage } from '../core/pixels.js';
 
 export type WasmSource =
   | WebAssembly.Module
@@ -24,10 +25,68 @@ export interface SlotOptions<T> {
   recycleAboveBytes?: number;
 }
 
+/**
+ * Bytes a module produced, left in its memory for the caller to read instead of copied out: a fresh
+ * copy of a decoded photo costs milliseconds of page faults. They stay valid until released, or until
+ * the slot's next call, which first copies them out (revokes them), so the caller never sees them
+ * change. `bytes` is a view for reading now; it must not be kept across an await.
+ */
+export class LentBytes {
+  #memory: WebAssembly.Memory | undefined;
+  #copy: Uint8Array | undefined;
+  readonly #pointer: number;
+  readonly #length: number;
+  readonly #free: () => void;
+
+  constructor(memory: WebAssembly.Memory, pointer: number, length: number, free: () => void) {
+    this.#memory = memory;
+    this.#pointer = pointer;
+    this.#length = length;
+    this.#free = free;
+  }
+
+  get bytes(): Uint8Array {
+    if (this.#copy) return this.#copy;
+    if (!this.#memory) throw new Error('lent bytes read after their release');
+    return new Uint8Array(this.#memory.buffer, this.#pointer, this.#length);
+  }
+
+  /** Copies the bytes out of the module and gives its memory back; `bytes` is then the copy. */
+  revoke(): void {
+    if (!this.#memory) return;
+    const copy = this.bytes.slice();
+    this.#giveBack();
+    this.#copy = copy;
+  }
+
+  /** The caller is done: the module's memory is given back (or the copy dropped). */
+  release(): void {
+    this.#copy = undefined;
+    this.#giveBack();
+  }
+
+  #giveBack(): void {
+    if (!this.#memory) return;
+    this.#memory = undefined;
+    try {
+      this.#free();
+    } catch {
+      // The instance trapped since and was replaced; its memory goes with it.
+    }
+  }
+}
+
+/** An RGBA image over lent pixels. */
+export interface LentImage extends RawImage {
+  release(): void;
+}
+
 export class WasmSlot<T> {
   #source: WasmSource;
   #module: Promise<WebAssembly.Module> | undefined;
   #instance: Promise<T> | undefined;
+  /** What the last call lent out: revoked before the next call runs. */
+  #lent: LentBytes[] = [];
   readonly #options: SlotOptions<T>;
 
   constructor(
@@ -71,6 +130,7 @@ export class WasmSlot<T> {
   async use<R>(failureCode: ErrorCode, fn: (api: T) => R | Promise<R>): Promise<R> {
     const instance = this.get();
     const api = await instance;
+    for (const lent of this.#lent.splice(0)) lent.revoke();
     try {
       const result = await fn(api);
       const bytes = this.#options.memory?.(api)?.buffer.byteLength ?? 0;
@@ -83,6 +143,35 @@ export class WasmSlot<T> {
       const reason = error instanceof Error ? error.message : String(error);
       throw new ResizerError(failureCode, `${this.name} failed: ${reason}`, { cause: error });
     }
+  }
+
+  /**
+   * Lends `length` bytes at `pointer` in `memory` to the caller of the current `use` call; `free`
+   * gives them back to the module.
+   */
+  lend(memory: WebAssembly.Memory, pointer: number, length: number, free: () => void = () => {}): LentBytes {
+    const lent = new LentBytes(memory, pointer, length, free);
+    this.#lent.push(lent);
+    return lent;
+  }
+
+  /** An RGBA image over lent pixels (`lend`). */
+  lendImage(
+    memory: WebAssembly.Memory,
+    pointer: number,
+    width: number,
+    height: number,
+    free?: () => void,
+  ): LentImage {
+    const lent = this.lend(memory, pointer, width * height * 4, free);
+    return {
+      width,
+      height,
+      get data() {
+        return lent.bytes;
+      },
+      release: () => lent.release(),
+    };
   }
 
   async #create(): Promise<T> {

@@ -31,20 +31,8 @@ export const webpEncoderSlot: WasmSlot<LibWebpEncoder> = wasiCodecSlot<LibWebpEn
   encoderWasm,
 );
 
-/** Runs `call` on a copy of `bytes` in the module; the result struct holds an image or a file. */
-function through(api: LibWebp, bytes: Uint8Array, call: (input: number) => number, failure: string) {
-  return callGlue(
-    { memory: api.memory, alloc: api.wp_alloc, free: api.wp_free, release: api.wp_release },
-    bytes,
-    call,
-    4,
-    ([width = 0, height = 0, data = 0, size = 0], heap) => ({
-      width,
-      height,
-      data: heap.slice(data, data + size),
-    }),
-    failure,
-  );
+function glue(api: LibWebp) {
+  return { memory: api.memory, alloc: api.wp_alloc, free: api.wp_free, release: api.wp_release };
 }
 
 /**
@@ -71,30 +59,35 @@ export function webpIccProfile(bytes: Uint8Array): Uint8Array | undefined {
 export const webpDecoder: Decoder = {
   scalesOnLoad: true,
   decode: async (bytes, { size } = {}) => {
-    const image = await webpDecoderSlot.use('corrupt-input', (api) =>
-      through(
-        api,
+    const icc = webpIccProfile(bytes);
+    return webpDecoderSlot.use('corrupt-input', (api) =>
+      callGlue(
+        glue(api),
         bytes,
         (input) => api.wp_decode(input, bytes.length, size?.width ?? 0, size?.height ?? 0),
+        4,
+        ([width = 0, height = 0, data = 0], _heap, keep) =>
+          Object.assign(
+            webpDecoderSlot.lendImage(api.memory, data, width, height, keep()),
+            icc ? { icc } : {},
+          ),
         'WebP decode failed',
       ),
     );
-    const icc = webpIccProfile(bytes);
-    return icc ? { ...image, icc } : image;
   },
 };
 
 export const webpEncoder: Encoder = {
   prepare: () => webpEncoderSlot.get(),
   encode: (image, { quality }) =>
-    webpEncoderSlot.use(
-      'codec-failure',
-      (api) =>
-        through(
-          api,
-          image.data,
-          (input) => api.wp_encode(input, image.width, image.height, quality),
-          'WebP encode failed',
-        ).data,
+    webpEncoderSlot.use('codec-failure', (api) =>
+      callGlue(
+        glue(api),
+        image.data,
+        (input) => api.wp_encode(input, image.width, image.height, quality),
+        4,
+        ([, , data = 0, size = 0], heap) => heap.slice(data, data + size),
+        'WebP encode failed',
+      ),
     ),
 };

@@ -6,7 +6,12 @@ import type { Rect, Size } from './geometry.js';
 
 export interface RawImage extends Size {
   /** RGBA, 4 bytes per pixel, row-major, no padding. */
-  data: Uint8Array;
+  readonly data: Uint8Array;
+  /**
+   * Present when the pixels are lent by a WebAssembly module (codecs/wasm-slot.ts) rather than
+   * owned: gives them back. Reading `data` after that throws.
+   */
+  release?(): void;
 }
 
 function pixels32(image: RawImage): Uint32Array {

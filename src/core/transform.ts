@@ -155,49 +155,59 @@ export async function transform(
   encoder.prepare().catch(() => undefined); // a failure resurfaces, typed, when encoding
   const decoder = decoderFor(info.format) as NonNullable<ReturnType<typeof decoderFor>>;
   const { shrink } = plan;
-  const decoded = await decoder.decode(bytes, {
-    shrink,
-    failOn: config.failOn,
-    ...(plan.scaleTo ? { size: plan.scaleTo } : {}),
-  });
-  const expected = plan.scaleTo ?? shrunkSize(info, shrink);
-  if (decoded.width !== expected.width || decoded.height !== expected.height) {
-    throw new ResizerError(
-      'corrupt-input',
-      `Header says ${expected.width}x${expected.height}, pixels are ${decoded.width}x${decoded.height}`,
-    );
+  // Decoders, the colour engine and the resampler lend their output in their module's memory; each
+  // is given back once the output is encoded (or the transform fails).
+  const stages: RawImage[] = [];
+  try {
+    const decoded = await decoder.decode(bytes, {
+      shrink,
+      failOn: config.failOn,
+      ...(plan.scaleTo ? { size: plan.scaleTo } : {}),
+    });
+    stages.push(decoded);
+    const expected = plan.scaleTo ?? shrunkSize(info, shrink);
+    if (decoded.width !== expected.width || decoded.height !== expected.height) {
+      throw new ResizerError(
+        'corrupt-input',
+        `Header says ${expected.width}x${expected.height}, pixels are ${decoded.width}x${decoded.height}`,
+      );
+    }
+    // Colour management (an ICC profile, or CMYK) after shrink-on-load and before resampling, as
+    // libvips does: converting after resampling is cheaper but clips out-of-gamut colours after they
+    // were averaged, which moves saturated edges off sharp's (docs/colour.md). Its time counts as decoding.
+    const { image: srgb, ignored } = await toSrgb(decoded);
+    stages.push(srgb);
+    timings.decode = performance.now() - start;
+    checkDeadline(context.deadline, 'resizing');
+
+    start = performance.now();
+    const resampled = await resample(srgb, geometry, info.orientation, info.hasAlpha === true);
+    stages.push(resampled);
+    let image = orient(resampled, info.orientation);
+    if (geometry.crop) image = crop(image, geometry.crop);
+    if (geometry.pad)
+      image = pad(image, geometry.pad, format === 'jpeg' ? [...config.background, 255] : [0, 0, 0, 0]);
+    if (format === 'jpeg' && info.hasAlpha && !isOpaque(image)) image = flatten(image, config.background);
+    timings.resize = performance.now() - start;
+
+    checkDeadline(context.deadline, 'encoding');
+    start = performance.now();
+    const { data, quality } = await encodeWithin(image, encoder, format, plan.quality, context);
+    timings.encode = performance.now() - start;
+
+    return {
+      data,
+      format,
+      quality,
+      width: image.width,
+      height: image.height,
+      negotiated: plan.negotiated,
+      timings,
+      ...(ignored ? { notes: [ignored] } : {}),
+    };
+  } finally {
+    for (const image of stages) image.release?.();
   }
-  // Colour management (an ICC profile, or CMYK) after shrink-on-load and before resampling, as
-  // libvips does: converting after resampling is cheaper but clips out-of-gamut colours after they
-  // were averaged, which moves saturated edges off sharp's (docs/colour.md). Its time counts as decoding.
-  const { image: srgb, ignored } = await toSrgb(decoded);
-  timings.decode = performance.now() - start;
-  checkDeadline(context.deadline, 'resizing');
-
-  start = performance.now();
-  const resampled = await resample(srgb, geometry, info.orientation, info.hasAlpha === true);
-  let image = orient(resampled, info.orientation);
-  if (geometry.crop) image = crop(image, geometry.crop);
-  if (geometry.pad)
-    image = pad(image, geometry.pad, format === 'jpeg' ? [...config.background, 255] : [0, 0, 0, 0]);
-  if (format === 'jpeg' && info.hasAlpha && !isOpaque(image)) image = flatten(image, config.background);
-  timings.resize = performance.now() - start;
-
-  checkDeadline(context.deadline, 'encoding');
-  start = performance.now();
-  const { data, quality } = await encodeWithin(image, encoder, format, plan.quality, context);
-  timings.encode = performance.now() - start;
-
-  return {
-    data,
-    format,
-    quality,
-    width: image.width,
-    height: image.height,
-    negotiated: plan.negotiated,
-    timings,
-    ...(ignored ? { notes: [ignored] } : {}),
-  };
 }
 
 const LOSSY: ReadonlySet<OutputFormat> = new Set(['jpeg', 'webp', 'avif']);

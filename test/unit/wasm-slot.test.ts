@@ -1,4 +1,4 @@
-import { expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { jpegEncoder } from '../../src/codecs/jpeg.js';
 import { WasmSlot } from '../../src/codecs/wasm-slot.js';
 import { rawRgba, scene } from '../helpers/images.js';
@@ -105,6 +105,51 @@ test('an instance whose memory grew past the threshold is recycled after its cal
   expect(await s.use('codec-failure', (api) => api.grow(4))).toBe(2); // 6 pages: recycled after the call
   expect(await s.use('codec-failure', (api) => api.memory.buffer.byteLength)).toBe(65536);
   expect(instances).toHaveLength(2);
+});
+
+describe('lent bytes', () => {
+  function lending() {
+    const { s } = slot();
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    new Uint8Array(memory.buffer).set([1, 2, 3, 4], 16);
+    let freed = 0;
+    const lend = () => s.use('codec-failure', () => s.lend(memory, 16, 4, () => freed++));
+    const overwrite = () => s.use('codec-failure', () => new Uint8Array(memory.buffer).fill(9));
+    return { s, memory, lend, overwrite, freed: () => freed };
+  }
+
+  test('are read in place, through a fresh view after the memory grew', async () => {
+    const { memory, lend } = lending();
+    const lent = await lend();
+    expect([...lent.bytes]).toEqual([1, 2, 3, 4]);
+    expect(lent.bytes.buffer).toBe(memory.buffer);
+    memory.grow(1); // detaches every earlier view
+    expect([...lent.bytes]).toEqual([1, 2, 3, 4]);
+  });
+
+  test("are copied out and given back before the slot's next call, which may overwrite them", async () => {
+    const { memory, lend, overwrite, freed } = lending();
+    const lent = await lend();
+    await overwrite();
+    expect(freed()).toBe(1);
+    expect(new Uint8Array(memory.buffer)[16]).toBe(9);
+    expect([...lent.bytes]).toEqual([1, 2, 3, 4]);
+    expect(lent.bytes.buffer).not.toBe(memory.buffer);
+    lent.release();
+    expect(freed()).toBe(1);
+    expect(() => lent.bytes).toThrow('lent bytes read after their release');
+  });
+
+  test('released, they are given back once and the next call copies nothing', async () => {
+    const { lend, overwrite, freed } = lending();
+    const lent = await lend();
+    lent.release();
+    lent.release();
+    expect(freed()).toBe(1);
+    await overwrite();
+    expect(freed()).toBe(1);
+    expect(() => lent.bytes).toThrow('lent bytes read after their release');
+  });
 });
 
 test('a reused JPEG encoder instance keeps nothing from one encode to the next', async () => {
