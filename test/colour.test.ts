@@ -5,7 +5,7 @@
  * libgs-common, which .ci/run installs) and libvips's own (P3, CMYK) as sharp embeds them.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -13,8 +13,10 @@ import sharp, { type Sharp } from 'sharp';
 import { describe, expect, test } from 'vitest';
 import { resolveEdgeConfig } from '../src/adapters/lambda-edge/config.js';
 import { createHandler, type RequestLog } from '../src/adapters/lambda-edge/handler.js';
+import { throughEngine } from '../src/codecs/colour.js';
 import { decodeJpeg } from '../src/codecs/jpeg-decode.js';
 import { pngDecoder } from '../src/codecs/png.js';
+import { isSrgbProfile } from '../src/codecs/srgb-profile.js';
 import { transform } from '../src/index.js';
 import { cmykTiff } from '../wasm/build.mjs';
 import { originResponseEvent } from './helpers/events.js';
@@ -255,6 +257,75 @@ describe('an sRGB profile (what most cameras and exports embed) costs nothing an
       transform(withoutIcc(tagged), { width: 400, format: 'png' }),
     ]);
     expect(Buffer.from(withProfile.data).equals(Buffer.from(without.data))).toBe(false);
+  });
+});
+
+describe('sRGB profiles are recognised from their tags, without the colour engine, as the engine would', () => {
+  /** A profile's bytes: a file, or libvips's own ('srgb', 'p3') as sharp embeds it. */
+  async function profileBytes(profile: string): Promise<Uint8Array> {
+    if (profile.startsWith('/')) return new Uint8Array(readFileSync(profile));
+    const tagged = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#777' } })
+      .withIccProfile(profile)
+      .png()
+      .toBuffer();
+    return new Uint8Array((await sharp(tagged).metadata()).icc as Buffer);
+  }
+  /** Whether LittleCMS, asked directly, leaves every colour of its grid within one level. */
+  async function engineIdentity(icc: Uint8Array): Promise<boolean> {
+    const image = { data: new Uint8Array(16).fill(128), width: 2, height: 2, icc };
+    return (await throughEngine(image)).image === image;
+  }
+  const every = [`${ICC}/colord`, `${ICC}/ghostscript`, ICC].flatMap((dir) =>
+    readdirSync(dir)
+      .filter((name) => name.endsWith('.icc'))
+      .map((name) => `${dir}/${name}`),
+  );
+
+  test.each([
+    ["libvips's sRGB (v4)", 'srgb', true],
+    ["Ghostscript's sRGB (v2, HP's tags, as most cameras embed them)", `${ICC}/ghostscript/srgb.icc`, true],
+    ["colord's sRGB (v4, its colorants a little off libvips's)", `${ICC}/colord/sRGB.icc`, false],
+    ['Display P3 (libvips)', 'p3', false],
+    ['Adobe RGB (colord)', `${ICC}/colord/AdobeRGB1998.icc`, false],
+    ['Rec. 709 (colord: sRGB primaries, another curve)', `${ICC}/colord/Rec709.icc`, false],
+    ['Display P3 as tables (ours)', 'test/fixtures/icc/display-p3-lut.icc', false],
+  ])('%s', async (_name, profile, srgb) => {
+    const icc = await profileBytes(profile);
+    expect(isSrgbProfile(icc)).toBe(srgb);
+    expect(await engineIdentity(icc)).toBe(srgb);
+  });
+
+  test(`every profile Debian ships (${every.length}) that is taken as sRGB is an identity to the engine`, async () => {
+    const taken: string[] = [];
+    for (const file of every) {
+      const icc = new Uint8Array(readFileSync(file));
+      if (!isSrgbProfile(icc)) continue;
+      taken.push(path.basename(file));
+      expect(await engineIdentity(icc), file).toBe(true);
+    }
+    expect(taken.length).toBeGreaterThanOrEqual(3);
+  });
+
+  test('a colorant or a curve moved a little is no longer sRGB', async () => {
+    const original = new Uint8Array(readFileSync(`${ICC}/ghostscript/srgb.icc`));
+    const view = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const tag = (name: string) => {
+      for (let i = 0; i < view(original).getUint32(128); i++) {
+        const at = 132 + i * 12;
+        if (String.fromCharCode(...original.subarray(at, at + 4)) === name)
+          return view(original).getUint32(at + 4);
+      }
+      throw new Error(`no ${name}`);
+    };
+    expect(isSrgbProfile(original)).toBe(true);
+    const colorant = original.slice();
+    view(colorant).setInt32(tag('gXYZ') + 8, view(colorant).getInt32(tag('gXYZ') + 8) + 40); // X + 0.0006
+    expect(isSrgbProfile(colorant)).toBe(false);
+    const curve = original.slice();
+    const entry = tag('bTRC') + 12 + 2 * 40; // one entry of 1024, near black
+    view(curve).setUint16(entry, view(curve).getUint16(entry) + 40);
+    expect(isSrgbProfile(curve)).toBe(false);
+    expect(isSrgbProfile(original.subarray(0, 200))).toBe(false); // cut short: tags out of bounds
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import wasm from '../../wasm/build/colour.wasm';
 import type { RawImage } from '../core/pixels.js';
+import { isSrgbProfile } from './srgb-profile.js';
 import type { DecodedImage } from './types.js';
 import { readCString, type WasiCodec, wasiCodecSlot } from './wasi.js';
 import type { WasmSlot } from './wasm-slot.js';
@@ -94,6 +95,14 @@ function defaultCmyk(engine: ColourEngine): number {
 export async function toSrgb(image: DecodedImage): Promise<ColourOutcome> {
   const cmyk = image.space === 'cmyk';
   if (!image.icc && !cmyk) return { image };
+  // An sRGB profile, recognised from its tags without loading the engine (codecs/srgb-profile.ts).
+  if (!cmyk && image.icc && isSrgbProfile(image.icc)) return { image };
+  return throughEngine(image);
+}
+
+/** toSrgb through LittleCMS, whatever the profile (exported for the tests of isSrgbProfile). */
+export function throughEngine(image: DecodedImage): Promise<ColourOutcome> {
+  const cmyk = image.space === 'cmyk';
   return colourSlot.use('codec-failure', (engine) => {
     let ignored: string | undefined;
     let transform = image.icc ? transformFor(engine, image.icc, cmyk) : 'no embedded profile';
