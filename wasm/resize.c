@@ -41,15 +41,25 @@ static double sine(double x) {
   return sum;
 }
 
-static double sinc(double x) {
-  if (x == 0) return 1;
-  double px = PI * x;
-  return sine(px) / px;
-}
-
-static double lanczos3(double x) {
-  if (x < 0) x = -x;
-  return x < SUPPORT ? sinc(x) * sinc(x / SUPPORT) : 0;
+/**
+ * The Lanczos3 weights at x0, x0 + step, ... (n of them): sinc(x) sinc(x / 3), with both sines
+ * stepped by rotation (sin(a + d) = sin a cos d + cos a sin d) instead of a series per tap: four
+ * series per destination pixel rather than two per tap, which matters most in V8's baseline tier.
+ */
+static void lanczos3_taps(double *values, double x0, double step, int32_t n) {
+  const double a = PI * x0, da = PI * step;
+  double sin_a = sine(a), cos_a = sine(a + PI / 2), sin_b = sine(a / SUPPORT), cos_b = sine(a / SUPPORT + PI / 2);
+  const double sin_da = sine(da), cos_da = sine(da + PI / 2);
+  const double sin_db = sine(da / SUPPORT), cos_db = sine(da / SUPPORT + PI / 2);
+  for (int32_t k = 0; k < n; k++) {
+    double x = x0 + k * step;
+    if (x > -1e-9 && x < 1e-9) values[k] = 1;
+    else if (x <= -SUPPORT || x >= SUPPORT) values[k] = 0;
+    else values[k] = SUPPORT * sin_a * sin_b / (PI * PI * x * x);
+    double next_a = sin_a * cos_da + cos_a * sin_da, next_b = sin_b * cos_db + cos_b * sin_db;
+    cos_a = cos_a * cos_da - sin_a * sin_da, cos_b = cos_b * cos_db - sin_b * sin_db;
+    sin_a = next_a, sin_b = next_b;
+  }
 }
 
 typedef struct {
@@ -86,10 +96,8 @@ static int contributions(Contributions *c, int32_t src, int32_t dst) {
     double raw[64 * 2 + 8];
     double *values = n <= (int32_t)(sizeof raw / sizeof raw[0]) ? raw : allocate(sizeof(double) * n);
     if (!values) return 0;
-    for (int32_t k = 0; k < n; k++) {
-      values[k] = lanczos3((left + k + 0.5 - centre) / stretch);
-      total += values[k];
-    }
+    lanczos3_taps(values, (left + 0.5 - centre) / stretch, 1 / stretch, n);
+    for (int32_t k = 0; k < n; k++) total += values[k];
     for (int32_t k = 0; k < n; k++) w[k] = (float)(total != 0 ? values[k] / total : 0);
     c->start[i] = left;
     c->count[i] = n;
