@@ -299,30 +299,51 @@ __attribute__((noinline)) static void transform_mcu_row(int32_t my, int32_t mcus
 
 // --- optimal Huffman tables (T.81 Annex K.2) ----------------------------------------------------
 
-// Its own function: called four times, it is optimised after the first rather than keeping the
-// once-called encode() hot in V8's baseline tier.
+/** Heap order for build_table: the smaller frequency first, of equal ones the larger symbol (K.2's choice). */
+static inline int comes_first(const int32_t *freq, int a, int b) {
+  return freq[a] < freq[b] || (freq[a] == freq[b] && a > b);
+}
+
+static void sift_down(int16_t *heap, int n, int i, const int32_t *freq) {
+  for (;;) {
+    int first = i, left = 2 * i + 1, right = left + 1;
+    if (left < n && comes_first(freq, heap[left], heap[first])) first = left;
+    if (right < n && comes_first(freq, heap[right], heap[first])) first = right;
+    if (first == i) return;
+    int16_t swap = heap[i];
+    heap[i] = heap[first], heap[first] = swap, i = first;
+  }
+}
+
+static int16_t pop_first(int16_t *heap, int *n, const int32_t *freq) {
+  int16_t first = heap[0];
+  heap[0] = heap[--*n];
+  sift_down(heap, *n, 0, freq);
+  return first;
+}
+
+// Annex K.2's procedure, the two least frequent symbols merged at a time, found through a heap
+// rather than by scanning every symbol per merge (the same choices, so the same tables). Its own
+// function: called four times, it is optimised after the first.
 __attribute__((noinline)) static void build_table(Huffman *t) {
   int32_t freq[257], codesize[257], others[257];
-  int16_t used[257];  // symbols with a nonzero frequency, in increasing order (ties go to the last)
+  int16_t heap[257];
   int n = 0;
   for (int i = 0; i < 257; i++) {
     freq[i] = i < 256 ? (int32_t)t->frequency[i] : 1;  // 256: reserved symbol, no code of all ones
     codesize[i] = 0, others[i] = -1;
-    if (freq[i]) used[n++] = (int16_t)i;
+    if (freq[i]) heap[n++] = (int16_t)i;
   }
+  for (int i = n / 2 - 1; i >= 0; i--) sift_down(heap, n, i, freq);
   while (n > 1) {
-    int k1 = 0, k2 = -1;
-    int32_t v = 0x7fffffff;
-    for (int k = 0; k < n; k++)
-      if (freq[used[k]] <= v) v = freq[used[k]], k1 = k;
-    v = 0x7fffffff;
-    for (int k = 0; k < n; k++)
-      if (k != k1 && freq[used[k]] <= v) v = freq[used[k]], k2 = k;
-    int c1 = used[k1], c2 = used[k2];
+    int c1 = pop_first(heap, &n, freq), c2 = pop_first(heap, &n, freq);
     freq[c1] += freq[c2];
     freq[c2] = 0;
-    for (int k = k2; k + 1 < n; k++) used[k] = used[k + 1];
-    n--;
+    heap[n] = (int16_t)c1;  // back in, at its new frequency: sift up
+    for (int i = n++; i > 0 && comes_first(freq, heap[i], heap[(i - 1) / 2]); i = (i - 1) / 2) {
+      int16_t swap = heap[i];
+      heap[i] = heap[(i - 1) / 2], heap[(i - 1) / 2] = swap;
+    }
     codesize[c1]++;
     while (others[c1] >= 0) c1 = others[c1], codesize[c1]++;
     others[c1] = c2;
