@@ -11,7 +11,13 @@
 //   pixels do not bleed their colour; every tap is a vector multiply-add.
 //
 // Interface (one resize at a time; the module owns its linear memory):
-//   begin(sw, sh, dw, dh, alpha) -> pointer where the caller writes sw*sh*4 source bytes (0: no memory)
+//   begin(sw, sh, dw, dh, alpha) -> pointer to the source band, where the caller writes source rows
+//                                   (0: no memory)
+//   band_rows()                  -> how many rows the band holds: a few for opaque images (the source
+//                                   streams through, so it never sits whole in this memory), all of
+//                                   them with alpha (the opacity scan reads the whole image first)
+//   feed(rows)                   -> takes the next `rows` (at most band_rows()) source rows from the
+//                                   band, top to bottom; the band can then be written again
 //   run()                        -> pointer to dw*dh*4 result bytes, valid until the next begin()
 // Built by wasm/build.mjs with clang (wasm32, -msimd128), no libc.
 #include <stddef.h>
@@ -123,8 +129,12 @@ static int contributions(Contributions *c, int32_t src, int32_t dst) {
 
 // --- the resize ---------------------------------------------------------------------------------
 
+#define BAND_ROWS 16
+
 static int32_t src_w, src_h, dst_w, dst_h, has_alpha, ring_rows;
-static uint8_t *src, *dst;
+static int32_t band_rows_, band_first, band_end;  // the band holds source rows [band_first, band_end)
+static int32_t filtered, done;                      // source rows filtered, destination rows written
+static uint8_t *src, *dst;                          // src: the band
 static v128_t *row;   // one source row as premultiplied floats
 static v128_t *ring;  // ring_rows horizontally filtered rows, dst_w pixels each
 static v128_t *acc;   // one destination row being accumulated
@@ -136,7 +146,9 @@ __attribute__((export_name("begin"))) uint8_t *begin(int32_t sw, int32_t sh, int
   heap_reset();
   if (sw < 1 || sh < 1 || dw < 1 || dh < 1) return 0;
   src_w = sw, src_h = sh, dst_w = dw, dst_h = dh, has_alpha = alpha;
-  src = allocate((size_t)sw * sh * 4);
+  band_rows_ = alpha || sh < BAND_ROWS ? sh : BAND_ROWS;
+  band_first = band_end = filtered = done = 0;
+  src = allocate((size_t)sw * band_rows_ * 4);
   dst = allocate((size_t)dw * dh * 4);
   if (!src || !dst) return 0;
   if (!contributions(&horizontal, sw, dw) || !contributions(&vertical, sh, dh)) return 0;
@@ -162,7 +174,7 @@ static inline v128_t load_pixel(const uint8_t *p) {
 
 /** Source row y -> premultiplied floats -> horizontally filtered into ring slot y % ring_rows. */
 __attribute__((noinline)) static void filter_row(int32_t y) {
-  const uint8_t *in = src + (size_t)y * src_w * 4;
+  const uint8_t *in = src + (size_t)(y - band_first) * src_w * 4;
   const v128_t scale_alpha = wasm_f32x4_splat(1.0f / 255);
   for (int32_t x = 0; x < src_w; x++) {
     v128_t p = load_pixel(in + x * 4);
@@ -220,7 +232,7 @@ static inline v128_t pixel_pair(const uint8_t *p) {
 
 /** Source row y, filtered horizontally in fixed point into ring slot y % ring_rows. */
 __attribute__((noinline)) static void filter_row_fixed(int32_t y) {
-  const uint8_t *in = src + (size_t)y * src_w * 4;
+  const uint8_t *in = src + (size_t)(y - band_first) * src_w * 4;
   int16_t *out = ring16 + (size_t)(y % ring_rows) * dst_w * 4;
   const int32_t stride = (horizontal.taps + 1) / 2;
   const v128_t half = wasm_i32x4_splat(1 << (FIXED_BITS - ROW_BITS - 1));
@@ -277,19 +289,37 @@ static int opaque(void) {
   return wasm_i32x4_all_true(wasm_i32x4_eq(wasm_v128_and(all, alpha), alpha));
 }
 
-__attribute__((export_name("run"))) uint8_t *run(void) {
-  if (has_alpha && opaque()) has_alpha = 0;
-  int32_t filtered = 0;  // source rows filtered so far
-  for (int32_t y = 0; y < dst_h; y++) {
-    int32_t needed = vertical.start[y] + vertical.count[y];
+__attribute__((export_name("band_rows"))) int32_t band_rows(void) { return band_rows_; }
+
+/** Writes every destination row whose source rows are filtered or in the band, in order. */
+static void advance(void) {
+  for (; done < dst_h; done++) {
+    int32_t needed = vertical.start[done] + vertical.count[done];
+    if (needed > band_end) return;  // waits for the next band
     if (has_alpha) {
       while (filtered < needed) filter_row(filtered++);
-      accumulate_row(y);
-      store_row(y);
+      accumulate_row(done);
+      store_row(done);
     } else {
       while (filtered < needed) filter_row_fixed(filtered++);
-      output_row_fixed(y);
+      output_row_fixed(done);
     }
   }
+}
+
+__attribute__((export_name("feed"))) void feed(int32_t rows) {
+  if (rows < 1 || rows > band_rows_ || band_end + rows > src_h) return;
+  if (band_end == 0 && has_alpha && opaque()) has_alpha = 0;
+  band_first = band_end, band_end += rows;
+  advance();
+  // The band's other rows are filtered before the caller overwrites it. They fit in the ring: the
+  // waiting destination row needs a source row past the band, so its first is less than `taps` rows
+  // before the band's end, and every row before that first is done with.
+  if (done < dst_h)
+    while (filtered < band_end) has_alpha ? filter_row(filtered++) : filter_row_fixed(filtered++);
+}
+
+__attribute__((export_name("run"))) uint8_t *run(void) {
+  advance();
   return dst;
 }
