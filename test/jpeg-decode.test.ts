@@ -6,12 +6,14 @@
  * quality (dense and sparse coefficients), noise (large coefficients).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect, test } from 'vitest';
-import { decodeJpeg } from '../src/codecs/jpeg-decode.js';
+import { initWasm } from '../src/codecs/index.js';
+import { decodeJpeg, decodeJpegResized, jpegDecoderSlot } from '../src/codecs/jpeg-decode.js';
+import { resize, resizeSlot } from '../src/codecs/resize.js';
 import { scene, toBytes } from './helpers/images.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-djpeg-'));
@@ -129,5 +131,80 @@ describe('JPEG decoding is byte for byte what native libjpeg-turbo (djpeg) decod
         for (let c = 0; c < 3; c++) if (reference.rgb[i + c] !== ours.data[j + c]) differing++;
       expect(differing, `1/${shrink}`).toBe(0);
     }
+  });
+});
+
+describe('decoding straight into the resampler, in bands, gives the bytes of decoding whole then resampling', () => {
+  const targets = (width: number, height: number) => [
+    { width: Math.ceil(width / 3), height: Math.ceil(height / 3) },
+    { width: width - 1, height: Math.max(1, height - 17) },
+    { width: 40, height: 7 },
+  ];
+
+  test.each(cases)('%s', async (_, make) => {
+    const jpeg = await make();
+    for (const shrink of [1, 2] as const) {
+      const whole = await decodeJpeg(jpeg, { shrink });
+      const expected = { width: whole.width, height: whole.height };
+      const wholeData = whole.data.slice();
+      for (const target of targets(whole.width, whole.height)) {
+        const streamed = await decodeJpegResized(jpeg, { shrink }, expected, target);
+        if (!streamed) throw new Error('no streamed decode');
+        const streamedData = streamed.image.data.slice();
+        streamed.image.release();
+        const reference = await resize({ ...expected, data: wholeData }, target.width, target.height);
+        expect([streamed.image.width, streamed.image.height]).toEqual([target.width, target.height]);
+        expect(
+          Buffer.from(streamedData).equals(Buffer.from(reference.data)),
+          `1/${shrink} to ${target.width}x${target.height}`,
+        ).toBe(true);
+      }
+    }
+  });
+
+  test('a JPEG cut short is damaged (failOn warning), or its grey remainder resampled (failOn error)', async () => {
+    const jpeg = await toBytes(photo().jpeg({ quality: 85 }));
+    const cut = jpeg.subarray(0, Math.floor(jpeg.length * 0.6));
+    const size = { width: 1203, height: 805 };
+    const target = { width: 300, height: 201 };
+    await expect(decodeJpegResized(cut, { failOn: 'warning' }, size, target)).rejects.toMatchObject({
+      code: 'corrupt-input',
+    });
+    const streamed = await decodeJpegResized(cut, { failOn: 'error' }, size, target);
+    const whole = await decodeJpeg(cut, { failOn: 'error' });
+    const reference = await resize({ ...size, data: whole.data.slice() }, target.width, target.height);
+    expect(Buffer.from(streamed?.image.data ?? []).equals(Buffer.from(reference.data))).toBe(true);
+  });
+
+  test('a header that disagrees with the expected size is corrupt input', async () => {
+    const jpeg = await toBytes(photo().jpeg({ quality: 85 }));
+    await expect(
+      decodeJpegResized(jpeg, {}, { width: 1203, height: 806 }, { width: 300, height: 200 }),
+    ).rejects.toMatchObject({ code: 'corrupt-input', message: 'Header says 1203x806, pixels are 1203x805' });
+  });
+
+  test('pixels that need colour management first are left to the whole decode', async () => {
+    const size = { width: 1203, height: 805 };
+    const target = { width: 300, height: 201 };
+    const p3 = await toBytes(photo().withIccProfile('p3').jpeg({ quality: 85 }));
+    const cmyk = await toBytes(photo().toColourspace('cmyk').jpeg({ quality: 85 }));
+    const srgb = await toBytes(photo().withIccProfile('srgb').jpeg({ quality: 85 }));
+    expect(await decodeJpegResized(p3, {}, size, target)).toBeUndefined();
+    expect(await decodeJpegResized(cmyk, {}, size, target)).toBeUndefined();
+    expect(await decodeJpegResized(srgb, {}, size, target)).toBeDefined();
+  });
+
+  test('neither module holds the decoded image whole', async () => {
+    await initWasm('jpeg-decoder', new Uint8Array(readFileSync('wasm/build/jpeg-decode.wasm')));
+    await initWasm('resize', new Uint8Array(readFileSync('wasm/build/resize.wasm')));
+    const jpeg = await toBytes(scene(3000, 2000, 6).jpeg({ quality: 80 }));
+    const size = { width: 3000, height: 2000 };
+    const streamed = await decodeJpegResized(jpeg, {}, size, { width: 2999, height: 1999 });
+    streamed?.image.release();
+    const decoded = size.width * size.height * 4; // 24 MB
+    const decoder = await jpegDecoderSlot.get();
+    const kernel = await resizeSlot.get();
+    expect(decoder.memory.buffer.byteLength).toBeLessThan(decoded / 2);
+    expect(kernel.memory.buffer.byteLength - 2999 * 1999 * 4).toBeLessThan(decoded / 4);
   });
 });

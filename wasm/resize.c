@@ -17,7 +17,8 @@
 //                                   streams through, so it never sits whole in this memory), all of
 //                                   them with alpha (the opacity scan reads the whole image first)
 //   feed(rows)                   -> takes the next `rows` (at most band_rows()) source rows from the
-//                                   band, top to bottom; the band can then be written again
+//                                   band, top to bottom; the band can then be written again. Returns
+//                                   `rows`, or 0 when they do not fit (nothing taken)
 //   run()                        -> pointer to dw*dh*4 result bytes, valid until the next begin()
 // Built by wasm/build.mjs with clang (wasm32, -msimd128), no libc.
 #include <stddef.h>
@@ -307,8 +308,8 @@ static void advance(void) {
   }
 }
 
-__attribute__((export_name("feed"))) void feed(int32_t rows) {
-  if (rows < 1 || rows > band_rows_ || band_end + rows > src_h) return;
+__attribute__((export_name("feed"))) int32_t feed(int32_t rows) {
+  if (rows < 1 || rows > band_rows_ || band_end + rows > src_h) return 0;
   if (band_end == 0 && has_alpha && opaque()) has_alpha = 0;
   band_first = band_end, band_end += rows;
   advance();
@@ -317,6 +318,7 @@ __attribute__((export_name("feed"))) void feed(int32_t rows) {
   // before the band's end, and every row before that first is done with.
   if (done < dst_h)
     while (filtered < band_end) has_alpha ? filter_row(filtered++) : filter_row_fixed(filtered++);
+  return rows;
 }
 
 __attribute__((export_name("run"))) uint8_t *run(void) {

@@ -7,7 +7,10 @@
  */
 import wasm from '../../wasm/build/jpeg-decode.wasm';
 import { ResizerError } from '../core/errors.js';
-import type { DecodedImage, DecodeOptions, Decoder } from './types.js';
+import type { Size } from '../core/geometry.js';
+import { type ResizeKernel, resizeSlot } from './resize.js';
+import { isSrgbProfile } from './srgb-profile.js';
+import type { DecodedImage, DecodeOptions, Decoder, ResizedDecode } from './types.js';
 import { callGlue, type WasiCodec, wasiCodecSlot } from './wasi.js';
 import type { WasmSlot } from './wasm-slot.js';
 
@@ -16,7 +19,13 @@ interface JpegDecoder extends WasiCodec {
   jd_free(pointer: number): void;
   jd_decode(input: number, size: number, shrink: number): number;
   jd_release(result: number): void;
+  jd_open(input: number, size: number, shrink: number, bandRows: number): number;
+  jd_read(rows: number): number;
+  jd_close(rows: number): void;
 }
+
+/** Rows per band between the decoder and the resampler (the resampler takes as many at a time). */
+const BAND_ROWS = 16;
 
 export const jpegDecoderSlot: WasmSlot<JpegDecoder> = wasiCodecSlot<JpegDecoder>('jpeg decoder', wasm);
 
@@ -44,9 +53,99 @@ export async function decodeJpeg(
   // segments, extraneous bytes. Whether the image is kept is the caller's choice, as sharp's failOn.
   if (warnings && failOn === 'warning') {
     image.release?.();
-    throw new ResizerError('corrupt-input', 'Damaged JPEG: data missing or corrupt (libjpeg-turbo warning)');
+    throw damaged();
   }
   return image;
 }
 
-export const jpegDecoder: Decoder = { decode: decodeJpeg, shrinksOnLoad: true };
+function damaged(): ResizerError {
+  return new ResizerError('corrupt-input', 'Damaged JPEG: data missing or corrupt (libjpeg-turbo warning)');
+}
+
+/**
+ * Decoder.decodeResized for JPEG: libjpeg-turbo's rows go to the resampler sixteen at a time. Both
+ * modules are driven in one synchronous stretch (WasmSlot.useNow), so no other request runs on
+ * either in between.
+ */
+export async function decodeJpegResized(
+  bytes: Uint8Array,
+  { shrink = 1, failOn = 'warning' }: DecodeOptions,
+  expected: Size,
+  target: Size,
+): Promise<ResizedDecode | undefined> {
+  while (!jpegDecoderSlot.ready || !resizeSlot.ready)
+    await Promise.all([jpegDecoderSlot.get(), resizeSlot.get()]);
+  const streamed = resizeSlot.useNow('codec-failure', (kernel) =>
+    jpegDecoderSlot.useNow('corrupt-input', (jd) => stream(jd, kernel, bytes, shrink, expected, target)),
+  );
+  if (streamed?.warnings && failOn === 'warning') {
+    streamed.image.release();
+    throw damaged();
+  }
+  return streamed;
+}
+
+function stream(
+  jd: JpegDecoder,
+  kernel: ResizeKernel,
+  bytes: Uint8Array,
+  shrink: number,
+  expected: Size,
+  target: Size,
+): (ResizedDecode & { warnings: number }) | undefined {
+  let clock = 0;
+  const input = jd.jd_alloc(bytes.length);
+  if (!input) throw new Error('out of memory');
+  let rows = 0;
+  try {
+    new Uint8Array(jd.memory.buffer).set(bytes, input);
+    rows = jd.jd_open(input, bytes.length, shrink, BAND_ROWS);
+    const fields = () => new Uint32Array(jd.memory.buffer, rows, 7);
+    const [width = 0, height = 0, cmyk = 0, , band = 0, icc = 0, iccLength = 0] = fields();
+    // Colour management comes before resampling: such images are decoded whole (decodeJpeg).
+    if (cmyk || (iccLength && !isSrgbProfile(new Uint8Array(jd.memory.buffer, icc, iccLength))))
+      return undefined;
+    if (width !== expected.width || height !== expected.height)
+      throw new ResizerError(
+        'corrupt-input',
+        `Header says ${expected.width}x${expected.height}, pixels are ${width}x${height}`,
+      );
+    let resizeMs = 0;
+    clock = performance.now();
+    const into = resizeSlot.guard('codec-failure', () => {
+      const pointer = kernel.begin(width, height, target.width, target.height, 0);
+      if (!pointer)
+        throw new Error(`no memory to resize ${width}x${height} to ${target.width}x${target.height}`);
+      return pointer;
+    });
+    resizeMs += performance.now() - clock;
+    const stride = width * 4;
+    for (let done = 0; done < height; ) {
+      const read = jd.jd_read(rows);
+      if (read === 0) throw new ResizerError('corrupt-input', `JPEG ended after ${done} of ${height} rows`);
+      clock = performance.now();
+      const pixels = new Uint8Array(jd.memory.buffer, band, read * stride);
+      resizeSlot.guard('codec-failure', () => {
+        new Uint8Array(kernel.memory.buffer).set(pixels, into);
+        if (kernel.feed(read) !== read)
+          throw new Error(`the resampler refused rows ${done} to ${done + read}`);
+      });
+      resizeMs += performance.now() - clock;
+      done += read;
+    }
+    clock = performance.now();
+    const output = resizeSlot.guard('codec-failure', () => kernel.run());
+    const image = resizeSlot.lendImage(kernel.memory, output, target.width, target.height);
+    resizeMs += performance.now() - clock;
+    return { image, resizeMs, warnings: fields()[3] ?? 0 };
+  } finally {
+    if (rows) jd.jd_close(rows);
+    jd.jd_free(input);
+  }
+}
+
+export const jpegDecoder: Decoder = {
+  decode: decodeJpeg,
+  decodeResized: decodeJpegResized,
+  shrinksOnLoad: true,
+};

@@ -7,11 +7,11 @@ import wasm from '../../wasm/build/resize.wasm';
 import type { RawImage } from '../core/pixels.js';
 import { kernelSlot } from './wasm-slot.js';
 
-interface ResizeKernel {
+export interface ResizeKernel {
   memory: WebAssembly.Memory;
   begin(srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number, alpha: number): number;
   band_rows(): number;
-  feed(rows: number): void;
+  feed(rows: number): number;
   run(): number;
 }
 
@@ -41,7 +41,7 @@ export function resize(
     for (let y = 0; y < image.height; y += band) {
       const rows = Math.min(band, image.height - y);
       heap.set(source.subarray(y * rowBytes, (y + rows) * rowBytes), input);
-      kernel.feed(rows);
+      if (kernel.feed(rows) !== rows) throw new Error(`the resampler refused rows ${y} to ${y + rows}`);
     }
     // Lent until the next resize, which starts over the kernel's memory (and revokes it first).
     return resizeSlot.lendImage(kernel.memory, kernel.run(), width, height);

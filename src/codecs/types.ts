@@ -34,8 +34,26 @@ export interface DecodeOptions {
   size?: { width: number; height: number };
 }
 
+/** What `decodeResized` gives: the image at the target size, and the time spent resampling. */
+export interface ResizedDecode {
+  image: RawImage & { release(): void };
+  resizeMs: number;
+}
+
 export interface Decoder {
   decode(bytes: Uint8Array, options?: DecodeOptions): Promise<DecodedImage>;
+  /**
+   * Decodes straight into the resampler, a band of rows at a time, so the decoded image never sits
+   * whole in memory; for an opaque image going to `target` (stored sides) from `expected` (the size
+   * the decoder gives, from the header). Undefined when the pixels need colour management first (the
+   * caller then decodes them whole).
+   */
+  decodeResized?(
+    bytes: Uint8Array,
+    options: DecodeOptions,
+    expected: { width: number; height: number },
+    target: { width: number; height: number },
+  ): Promise<ResizedDecode | undefined>;
   /** Whether `shrink` is honoured. */
   readonly shrinksOnLoad?: boolean;
   /** Whether `size` is honoured (any size, not only 1/2, 1/4, 1/8). */

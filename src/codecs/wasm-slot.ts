@@ -85,6 +85,8 @@ export class WasmSlot<T> {
   #source: WasmSource;
   #module: Promise<WebAssembly.Module> | undefined;
   #instance: Promise<T> | undefined;
+  /** The instance once `#instance` resolved, for `useNow`. */
+  #ready: T | undefined;
   /** What the last call lent out: revoked before the next call runs. */
   #lent: LentBytes[] = [];
   readonly #options: SlotOptions<T>;
@@ -103,23 +105,37 @@ export class WasmSlot<T> {
   init(source: WasmSource): Promise<void> {
     this.#source = source;
     this.#module = undefined;
-    this.#instance = undefined;
+    this.discard();
     return this.get().then(() => undefined);
   }
 
   get(): Promise<T> {
-    this.#instance ??= this.#create().catch((error: unknown) => {
-      this.#instance = undefined;
-      throw new ResizerError('codec-failure', `Could not initialise the ${this.name} module`, {
-        cause: error,
-      });
-    });
-    return this.#instance;
+    if (this.#instance) return this.#instance;
+    const instance: Promise<T> = this.#create().then(
+      (api) => {
+        if (this.#instance === instance) this.#ready = api;
+        return api;
+      },
+      (error: unknown) => {
+        if (this.#instance === instance) this.#instance = undefined;
+        throw new ResizerError('codec-failure', `Could not initialise the ${this.name} module`, {
+          cause: error,
+        });
+      },
+    );
+    this.#instance = instance;
+    return instance;
+  }
+
+  /** Whether `useNow` can run: the instance is there (after `get()` resolved, unless discarded since). */
+  get ready(): boolean {
+    return this.#ready !== undefined;
   }
 
   /** Drops the current instance; the compiled module is kept. */
   discard(): void {
     this.#instance = undefined;
+    this.#ready = undefined;
   }
 
   /**
@@ -133,16 +149,56 @@ export class WasmSlot<T> {
     for (const lent of this.#lent.splice(0)) lent.revoke();
     try {
       const result = await fn(api);
-      const bytes = this.#options.memory?.(api)?.buffer.byteLength ?? 0;
-      if (bytes > (this.#options.recycleAboveBytes ?? RECYCLE_ABOVE_BYTES) && this.#instance === instance)
-        this.discard();
+      this.#recycle(instance, api);
       return result;
     } catch (error) {
-      if (error instanceof ResizerError) throw error;
-      this.discard();
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new ResizerError(failureCode, `${this.name} failed: ${reason}`, { cause: error });
+      throw this.#failed(failureCode, error);
     }
+  }
+
+  /**
+   * `use`, synchronously, for a caller that drives two modules in one go (nothing else may run on
+   * either between their calls): the instance must be `ready`. Calls into another slot's module from
+   * `fn` go through that slot's `guard`, so that a failure there is that slot's.
+   */
+  useNow<R>(failureCode: ErrorCode, fn: (api: T) => R): R {
+    const api = this.#ready;
+    const instance = this.#instance;
+    if (api === undefined || instance === undefined)
+      throw new ResizerError(failureCode, `The ${this.name} module is not ready`);
+    for (const lent of this.#lent.splice(0)) lent.revoke();
+    try {
+      const result = fn(api);
+      this.#recycle(instance, api);
+      return result;
+    } catch (error) {
+      throw this.#failed(failureCode, error);
+    }
+  }
+
+  /** Runs one call into this slot's module from another slot's `useNow`, with this slot's failure rule. */
+  guard<R>(failureCode: ErrorCode, call: () => R): R {
+    try {
+      return call();
+    } catch (error) {
+      throw this.#failed(failureCode, error);
+    }
+  }
+
+  /** A ResizerError passes through (the codec reported a clean failure); anything else means the
+   * instance is suspect: it is discarded and the failure becomes a ResizerError with `failureCode`. */
+  #failed(failureCode: ErrorCode, error: unknown): ResizerError {
+    if (error instanceof ResizerError) return error;
+    this.discard();
+    const reason = error instanceof Error ? error.message : String(error);
+    return new ResizerError(failureCode, `${this.name} failed: ${reason}`, { cause: error });
+  }
+
+  /** An instance whose memory grew past the threshold is dropped after its call. */
+  #recycle(instance: Promise<T>, api: T): void {
+    const bytes = this.#options.memory?.(api)?.buffer.byteLength ?? 0;
+    if (bytes > (this.#options.recycleAboveBytes ?? RECYCLE_ABOVE_BYTES) && this.#instance === instance)
+      this.discard();
   }
 
   /**

@@ -159,36 +159,57 @@ export async function transform(
   // is given back once the output is encoded (or the transform fails).
   const stages: RawImage[] = [];
   try {
-    const decoded = await decoder.decode(bytes, {
-      shrink,
-      failOn: config.failOn,
-      ...(plan.scaleTo ? { size: plan.scaleTo } : {}),
-    });
-    stages.push(decoded);
     const expected = plan.scaleTo ?? shrunkSize(info, shrink);
-    if (decoded.width !== expected.width || decoded.height !== expected.height) {
-      throw new ResizerError(
-        'corrupt-input',
-        `Header says ${expected.width}x${expected.height}, pixels are ${decoded.width}x${decoded.height}`,
-      );
-    }
-    // Colour management (an ICC profile, or CMYK) after shrink-on-load and before resampling, as
-    // libvips does: converting after resampling is cheaper but clips out-of-gamut colours after they
-    // were averaged, which moves saturated edges off sharp's (docs/colour.md). Its time counts as decoding.
-    const { image: srgb, ignored } = await toSrgb(decoded);
-    stages.push(srgb);
-    timings.decode = performance.now() - start;
-    checkDeadline(context.deadline, 'resizing');
+    const target = orientedSize(geometry.resize, info.orientation);
+    const resizes = target.width !== expected.width || target.height !== expected.height;
+    // An opaque image that needs resampling goes from the decoder to the resampler in bands, when the
+    // decoder can (JPEG): both stages at once. Otherwise: decode whole, colour, resample.
+    const streamed =
+      decoder.decodeResized && resizes && !info.hasAlpha && info.components !== 4
+        ? await decoder.decodeResized(bytes, { shrink, failOn: config.failOn }, expected, target)
+        : undefined;
+    let resampled: RawImage;
+    let ignored: string | undefined;
+    if (streamed) {
+      stages.push(streamed.image);
+      resampled = streamed.image;
+      // Instantiating the modules counts as decoding, as on the other path.
+      timings.resize = streamed.resizeMs;
+      timings.decode = performance.now() - start - streamed.resizeMs;
+      start = performance.now();
+    } else {
+      const decoded = await decoder.decode(bytes, {
+        shrink,
+        failOn: config.failOn,
+        ...(plan.scaleTo ? { size: plan.scaleTo } : {}),
+      });
+      stages.push(decoded);
+      if (decoded.width !== expected.width || decoded.height !== expected.height) {
+        throw new ResizerError(
+          'corrupt-input',
+          `Header says ${expected.width}x${expected.height}, pixels are ${decoded.width}x${decoded.height}`,
+        );
+      }
+      // Colour management (an ICC profile, or CMYK) after shrink-on-load and before resampling, as
+      // libvips does: converting after resampling is cheaper but clips out-of-gamut colours after they
+      // were averaged, which moves saturated edges off sharp's (docs/colour.md). Its time counts as
+      // decoding.
+      const coloured = await toSrgb(decoded);
+      ignored = coloured.ignored;
+      stages.push(coloured.image);
+      timings.decode = performance.now() - start;
+      checkDeadline(context.deadline, 'resizing');
 
-    start = performance.now();
-    const resampled = await resample(srgb, geometry, info.orientation, info.hasAlpha === true);
-    stages.push(resampled);
+      start = performance.now();
+      resampled = await resample(coloured.image, target, info.hasAlpha === true);
+      stages.push(resampled);
+    }
     let image = orient(resampled, info.orientation);
     if (geometry.crop) image = crop(image, geometry.crop);
     if (geometry.pad)
       image = pad(image, geometry.pad, format === 'jpeg' ? [...config.background, 255] : [0, 0, 0, 0]);
     if (format === 'jpeg' && info.hasAlpha && !isOpaque(image)) image = flatten(image, config.background);
-    timings.resize = performance.now() - start;
+    timings.resize += performance.now() - start;
 
     checkDeadline(context.deadline, 'encoding');
     start = performance.now();
@@ -282,9 +303,8 @@ export function shrinkOnLoad(stored: Size, target: Size): 1 | 2 | 4 | 8 {
   return 1;
 }
 
-/** Resamples the stored image to the plan's size, expressed in stored (pre-orientation) sides. */
-function resample(image: RawImage, geometry: GeometryPlan, orientation: number, alpha: boolean) {
-  const target = orientedSize(geometry.resize, orientation);
+/** Resamples the stored image to `target` (stored, pre-orientation sides). */
+async function resample(image: RawImage, target: Size, alpha: boolean): Promise<RawImage> {
   if (target.width === image.width && target.height === image.height) return image;
   return resize(image, target.width, target.height, { alpha });
 }
