@@ -133,26 +133,30 @@ describe('Host names: no DNS rebinding', () => {
   });
 });
 
-/** Starts a request and hangs up as soon as it is sent. */
-function hangUp(base: string, target: string): Promise<void> {
-  const { port } = new URL(base);
-  return new Promise((resolve) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: target });
-    req.on('error', () => resolve());
-    req.end(() =>
-      setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 20),
-    );
-  });
+/**
+ * Clients that each send a request and hang up 20 ms later, from another process: in this one their
+ * timers would wait for the server's own work (it resizes on this thread), as real clients never do.
+ */
+async function hangUps(base: string, targets: string[]): Promise<void> {
+  const script = `
+    const { request } = require('node:http');
+    const [port, ...targets] = process.argv.slice(1);
+    for (const path of targets) {
+      const req = request({ host: '127.0.0.1', port, path });
+      req.on('error', () => {});
+      req.end(() => setTimeout(() => req.destroy(), 20));
+    }`;
+  await run(process.execPath, ['-e', script, new URL(base).port, ...targets]);
 }
 
 describe('load: the queue is bounded and work for gone clients is dropped', () => {
   test('requests whose clients hung up are never processed, and a cheap one is served', async () => {
     const dev = await serve();
     try {
-      await Promise.all(Array.from({ length: 10 }, (_, i) => hangUp(dev.base, `/big.jpg?width=${3000 - i}`)));
+      await hangUps(
+        dev.base,
+        Array.from({ length: 10 }, (_, i) => `/big.jpg?width=${3000 - i}`),
+      );
       const res = await fetch(`${dev.base}/photo.jpg?width=50`);
       expect(res.status).toBe(200);
       const processed = dev.lines.filter(

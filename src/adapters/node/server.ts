@@ -69,8 +69,12 @@ export function startServer(options: StartOptions): Promise<Server> {
     });
     waiting++;
     const turn = queue.then(async () => {
+      // One turn of the event loop first, through its I/O phase: hang-ups that arrived while the last
+      // request held the thread are read, so that a client gone by now is seen as gone.
+      await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
       waiting--;
-      if (gone) {
+      // A client that hung up has ended its side of the socket; the response's 'close' follows later.
+      if (gone || req.socket.destroyed || req.socket.readableEnded) {
         options.onRequest?.(`${req.method} ${req.url} dropped`); // the client hung up while waiting
         return;
       }
