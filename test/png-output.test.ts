@@ -103,3 +103,29 @@ describe('PNG input: what follows the image', () => {
     await expect(pngDecoder.decode(broken)).rejects.toThrow();
   });
 });
+
+describe('PNG input: the decoder says when every pixel is opaque, so the resampler need not look', () => {
+  const rgba = (alpha: (i: number) => number) => {
+    const data = Buffer.alloc(37 * 23 * 4);
+    for (let i = 0; i < 37 * 23; i++) data.set([i % 251, (i * 7) % 256, 90, alpha(i)], i * 4);
+    return sharp(data, { raw: { width: 37, height: 23, channels: 4 } });
+  };
+  test.each([
+    ['RGB, no alpha channel', () => scene(40, 30).png(), true],
+    ['RGBA, alpha 255 throughout', () => rgba(() => 255).png(), true],
+    [
+      'RGBA, one pixel at 254 (the last, past the SIMD blocks)',
+      () => rgba((i) => (i === 37 * 23 - 1 ? 254 : 255)).png(),
+      false,
+    ],
+    ['RGBA, one clear pixel in the first block', () => rgba((i) => (i === 2 ? 0 : 255)).png(), false],
+    [
+      'palette with a transparent entry in use',
+      () => rgba((i) => (i % 5 ? 255 : 0)).png({ palette: true }),
+      false,
+    ],
+  ])('%s', async (_name, make, opaque) => {
+    const image = await pngDecoder.decode(await toBytes(make()));
+    expect(image.opaque).toBe(opaque);
+  });
+});

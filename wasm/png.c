@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <wasm_simd128.h>
+
 #include "png.h"
 
 __attribute__((import_module("env"), import_name("fail"), noreturn)) void host_fail(const char *message);
@@ -43,7 +45,20 @@ typedef struct {
   /** PNG colour type and bit depth of the input. */
   uint32_t color_type;
   uint32_t bit_depth;
+  /** 1: every pixel's alpha is 255 (no alpha channel or transparency, or one that is opaque throughout). */
+  uint32_t opaque;
 } decoded_t;
+
+/** Whether every alpha byte of `pixels` RGBA pixels is 255. */
+static int all_opaque(const uint8_t *data, size_t pixels) {
+  const v128_t alpha = wasm_i32x4_splat((int32_t)0xff000000);
+  v128_t all = alpha;
+  size_t i = 0;
+  for (; i + 4 <= pixels; i += 4) all = wasm_v128_and(all, wasm_v128_load(data + i * 4));
+  int opaque = wasm_i32x4_all_true(wasm_i32x4_eq(wasm_v128_and(all, alpha), alpha));
+  for (; i < pixels; i++) opaque &= data[i * 4 + 3] == 255;
+  return opaque;
+}
 
 typedef struct {
   const uint8_t *bytes;
@@ -109,11 +124,13 @@ __attribute__((export_name("png_decode"))) decoded_t *png_decode(const uint8_t *
   png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, after_image, 4);
   png_read_end(png, NULL);
   free(rows);
+  int alpha = (color_type & PNG_COLOR_MASK_ALPHA) || png_get_valid(png, info, PNG_INFO_tRNS);
   png_destroy_read_struct(&png, &info, NULL);
 
   result->width = width;
   result->height = height;
   result->data = data;
+  result->opaque = (uint32_t)(!alpha || all_opaque(data, (size_t)width * height));
   return result;
 }
 

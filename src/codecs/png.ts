@@ -29,11 +29,16 @@ export const pngDecoder: Decoder = {
         { memory: png.memory, alloc: png.png_alloc, free: png.png_release, release: png.png_decoded_release },
         bytes,
         (input) => png.png_decode(input, bytes.length),
-        6,
-        ([width = 0, height = 0, , data = 0, icc = 0, iccLength = 0], heap, keep): DecodedImage =>
+        9,
+        (
+          [width = 0, height = 0, , data = 0, icc = 0, iccLength = 0, , , opaque = 0],
+          heap,
+          keep,
+        ): DecodedImage =>
           Object.assign(
             pngSlot.lendImage(png.memory, data, width, height, keep()),
             icc && iccLength ? { icc: heap.slice(icc, icc + iccLength) } : {},
+            { opaque: opaque === 1 },
           ),
       ),
     ),

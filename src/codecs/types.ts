@@ -9,6 +9,11 @@ export type { RawImage };
 export interface DecodedImage extends RawImage {
   space?: 'cmyk';
   icc?: Uint8Array;
+  /**
+   * The decoder found every pixel's alpha to be 255 (PNG checks as it decodes): the resampler can
+   * take it as opaque, streaming it in bands through its fixed-point pass, without scanning it.
+   */
+  opaque?: boolean;
 }
 
 export interface EncodeOptions {

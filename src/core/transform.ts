@@ -170,6 +170,8 @@ export async function transform(
         : undefined;
     let resampled: RawImage;
     let ignored: string | undefined;
+    /** Every pixel's alpha is 255, known without looking again (the decoder checked, or streamed). */
+    let opaque = !info.hasAlpha;
     if (streamed) {
       stages.push(streamed.image);
       resampled = streamed.image;
@@ -184,6 +186,7 @@ export async function transform(
         ...(plan.scaleTo ? { size: plan.scaleTo } : {}),
       });
       stages.push(decoded);
+      opaque ||= decoded.opaque === true;
       if (decoded.width !== expected.width || decoded.height !== expected.height) {
         throw new ResizerError(
           'corrupt-input',
@@ -201,14 +204,15 @@ export async function transform(
       checkDeadline(context.deadline, 'resizing');
 
       start = performance.now();
-      resampled = await resample(coloured.image, target, info.hasAlpha === true);
+      resampled = await resample(coloured.image, target, !opaque);
       stages.push(resampled);
     }
     let image = orient(resampled, info.orientation);
     if (geometry.crop) image = crop(image, geometry.crop);
     if (geometry.pad)
       image = pad(image, geometry.pad, format === 'jpeg' ? [...config.background, 255] : [0, 0, 0, 0]);
-    if (format === 'jpeg' && info.hasAlpha && !isOpaque(image)) image = flatten(image, config.background);
+    if (format === 'jpeg' && info.hasAlpha && !opaque && !isOpaque(image))
+      image = flatten(image, config.background);
     timings.resize += performance.now() - start;
 
     checkDeadline(context.deadline, 'encoding');
