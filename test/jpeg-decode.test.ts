@@ -190,6 +190,10 @@ describe('decoding straight into the resampler, in bands, gives the bytes of dec
     const cmyk = await toBytes(photo().toColourspace('cmyk').jpeg({ quality: 85 }));
     const srgb = await toBytes(photo().withIccProfile('srgb').jpeg({ quality: 85 }));
     expect(await decodeJpegResized(p3, {}, size, target)).toBeUndefined();
+    const p3Progressive = await toBytes(
+      photo().withIccProfile('p3').jpeg({ quality: 85, progressive: true }),
+    );
+    expect(await decodeJpegResized(p3Progressive, {}, size, target)).toBeUndefined();
     expect(await decodeJpegResized(cmyk, {}, size, target)).toBeUndefined();
     expect(await decodeJpegResized(srgb, {}, size, target)).toBeDefined();
   });

@@ -89,7 +89,8 @@ static stream_t *open_stream(const uint8_t *input, size_t size, int shrink) {
   cinfo->out_color_space = stream->cmyk ? JCS_CMYK : JCS_EXT_RGBA;
   cinfo->scale_num = 1;
   cinfo->scale_denom = shrink;
-  jpeg_start_decompress(cinfo);
+  // The output size without starting: a progressive JPEG's start decodes every scan.
+  jpeg_calc_output_dimensions(cinfo);
   return stream;
 }
 
@@ -120,6 +121,7 @@ __attribute__((export_name("jd_decode"))) result_t *jd_decode(const uint8_t *inp
   if (!result) host_fail("out of memory");
   stream_t *stream = open_stream(input, size, shrink);
   struct jpeg_decompress_struct *cinfo = &stream->cinfo;
+  jpeg_start_decompress(cinfo);
   uint8_t *data = malloc((size_t)cinfo->output_width * 4 * cinfo->output_height);
   if (!data) host_fail("out of memory");
   read_rows(stream, data, cinfo->output_height);
@@ -136,9 +138,10 @@ __attribute__((export_name("jd_decode"))) result_t *jd_decode(const uint8_t *inp
 
 /*
  * The same decode a band of rows at a time, for the resampler to take as they come (the decoded image
- * never sits whole in memory): jd_open reads the header and starts; its fields (below) are then
- * readable; each jd_read decodes up to `band_rows` rows into `band` and returns how many; jd_close
- * frees it all.
+ * never sits whole in memory): jd_open reads the header, after which its fields (below) say the
+ * output size, the colour space and the profile; jd_start starts decoding (for a progressive JPEG,
+ * every scan); each jd_read then decodes up to `band_rows` rows into `band` and returns how many;
+ * jd_close frees it all, at any point.
  */
 typedef struct {
   uint32_t width;
@@ -163,9 +166,14 @@ __attribute__((export_name("jd_open"))) rows_t *jd_open(const uint8_t *input, si
   rows->cmyk = (uint32_t)rows->stream->cmyk;
   rows->icc = rows->stream->icc, rows->icc_length = rows->stream->icc_length;
   rows->band_rows = band_rows;
-  rows->band = malloc((size_t)cinfo->output_width * 4 * band_rows);
-  if (!rows->band) host_fail("out of memory");
   return rows;
+}
+
+__attribute__((export_name("jd_start"))) void jd_start(rows_t *rows) {
+  struct jpeg_decompress_struct *cinfo = &rows->stream->cinfo;
+  jpeg_start_decompress(cinfo);
+  rows->band = malloc((size_t)cinfo->output_width * 4 * rows->band_rows);
+  if (!rows->band) host_fail("out of memory");
 }
 
 __attribute__((export_name("jd_read"))) uint32_t jd_read(rows_t *rows) {

@@ -20,6 +20,7 @@ interface JpegDecoder extends WasiCodec {
   jd_decode(input: number, size: number, shrink: number): number;
   jd_release(result: number): void;
   jd_open(input: number, size: number, shrink: number, bandRows: number): number;
+  jd_start(rows: number): void;
   jd_read(rows: number): number;
   jd_close(rows: number): void;
 }
@@ -101,8 +102,9 @@ function stream(
     new Uint8Array(jd.memory.buffer).set(bytes, input);
     rows = jd.jd_open(input, bytes.length, shrink, BAND_ROWS);
     const fields = () => new Uint32Array(jd.memory.buffer, rows, 7);
-    const [width = 0, height = 0, cmyk = 0, , band = 0, icc = 0, iccLength = 0] = fields();
-    // Colour management comes before resampling: such images are decoded whole (decodeJpeg).
+    const [width = 0, height = 0, cmyk = 0, , , icc = 0, iccLength = 0] = fields();
+    // Colour management comes before resampling: such images are decoded whole (decodeJpeg), found
+    // from the header alone (starting a progressive JPEG decodes every scan).
     if (cmyk || (iccLength && !isSrgbProfile(new Uint8Array(jd.memory.buffer, icc, iccLength))))
       return undefined;
     if (width !== expected.width || height !== expected.height)
@@ -110,6 +112,8 @@ function stream(
         'corrupt-input',
         `Header says ${expected.width}x${expected.height}, pixels are ${width}x${height}`,
       );
+    jd.jd_start(rows);
+    const band = fields()[4] ?? 0;
     let resizeMs = 0;
     clock = performance.now();
     const into = resizeSlot.guard('codec-failure', () => {
