@@ -80,6 +80,50 @@ typedef struct {
 #define FIXED_BITS 14
 #define ROW_BITS 4  // filtered rows of the fixed-point pass keep this many bits below the 8
 
+/**
+ * Destination pixel i's taps: where they start, how many, their weights as floats and as 14-bit
+ * pairs. A function of its own, called per destination pixel: V8 optimises a function once it has
+ * run enough code, and all destinations in one function crossed that line on every resize, for an
+ * optimised compile that arrived after the loop was over; this way the later destinations use it.
+ */
+__attribute__((noinline)) static int weigh(Contributions *c, int32_t src, int32_t i, double scale, double stretch,
+                                           double support) {
+  double centre = (i + 0.5) * scale;
+  int32_t left = (int32_t)(centre - support + 0.5);
+  int32_t right = (int32_t)(centre + support + 0.5);
+  if (left < 0) left = 0;
+  if (right > src) right = src;
+  int32_t n = right - left;
+  if (n > c->taps) n = c->taps;
+  double total = 0;
+  float *w = c->weights + (size_t)i * c->taps;
+  double raw[64 * 2 + 8];
+  double *values = n <= (int32_t)(sizeof raw / sizeof raw[0]) ? raw : allocate(sizeof(double) * n);
+  if (!values) return 0;
+  lanczos3_taps(values, (left + 0.5 - centre) / stretch, 1 / stretch, n);
+  for (int32_t k = 0; k < n; k++) total += values[k];
+  for (int32_t k = 0; k < n; k++) w[k] = (float)(total != 0 ? values[k] / total : 0);
+  c->start[i] = left;
+  c->count[i] = n;
+  // The same weights in 14 bits, rounded, the largest taking what rounding left over so that they
+  // sum to exactly 1 << 14 (a flat area stays exactly flat); an odd last tap pairs with a zero.
+  int16_t fixed[64 * 2 + 10];
+  int16_t *q = n + 1 <= (int32_t)(sizeof fixed / sizeof fixed[0]) ? fixed : allocate(sizeof(int16_t) * (n + 1));
+  if (!q) return 0;
+  int32_t sum = 0, largest = 0;
+  for (int32_t k = 0; k < n; k++) {
+    double v = total != 0 ? values[k] / total * (1 << FIXED_BITS) : 0;
+    q[k] = (int16_t)(v < 0 ? v - 0.5 : v + 0.5);
+    sum += q[k];
+    if (q[k] > q[largest]) largest = k;
+  }
+  if (n > 0) q[largest] = (int16_t)(q[largest] + (1 << FIXED_BITS) - sum);
+  q[n] = 0;
+  v128_t *pair = c->pairs + (size_t)i * ((c->taps + 1) / 2);
+  for (int32_t k = 0; k < n; k += 2) pair[k / 2] = wasm_i32x4_splat((int32_t)(uint16_t)q[k] | (int32_t)q[k + 1] << 16);
+  return 1;
+}
+
 static int contributions(Contributions *c, int32_t src, int32_t dst) {
   double scale = (double)src / dst;
   double stretch = scale > 1 ? scale : 1;  // widen the kernel when shrinking
@@ -90,41 +134,8 @@ static int contributions(Contributions *c, int32_t src, int32_t dst) {
   c->weights = allocate(sizeof(float) * dst * c->taps);
   c->pairs = allocate(sizeof(v128_t) * dst * ((c->taps + 1) / 2));
   if (!c->start || !c->count || !c->weights || !c->pairs) return 0;
-  for (int32_t i = 0; i < dst; i++) {
-    double centre = (i + 0.5) * scale;
-    int32_t left = (int32_t)(centre - support + 0.5);
-    int32_t right = (int32_t)(centre + support + 0.5);
-    if (left < 0) left = 0;
-    if (right > src) right = src;
-    int32_t n = right - left;
-    if (n > c->taps) n = c->taps;
-    double total = 0;
-    float *w = c->weights + (size_t)i * c->taps;
-    double raw[64 * 2 + 8];
-    double *values = n <= (int32_t)(sizeof raw / sizeof raw[0]) ? raw : allocate(sizeof(double) * n);
-    if (!values) return 0;
-    lanczos3_taps(values, (left + 0.5 - centre) / stretch, 1 / stretch, n);
-    for (int32_t k = 0; k < n; k++) total += values[k];
-    for (int32_t k = 0; k < n; k++) w[k] = (float)(total != 0 ? values[k] / total : 0);
-    c->start[i] = left;
-    c->count[i] = n;
-    // The same weights in 14 bits, rounded, the largest taking what rounding left over so that they
-    // sum to exactly 1 << 14 (a flat area stays exactly flat); an odd last tap pairs with a zero.
-    int16_t fixed[64 * 2 + 10];
-    int16_t *q = n + 1 <= (int32_t)(sizeof fixed / sizeof fixed[0]) ? fixed : allocate(sizeof(int16_t) * (n + 1));
-    if (!q) return 0;
-    int32_t sum = 0, largest = 0;
-    for (int32_t k = 0; k < n; k++) {
-      double v = total != 0 ? values[k] / total * (1 << FIXED_BITS) : 0;
-      q[k] = (int16_t)(v < 0 ? v - 0.5 : v + 0.5);
-      sum += q[k];
-      if (q[k] > q[largest]) largest = k;
-    }
-    if (n > 0) q[largest] = (int16_t)(q[largest] + (1 << FIXED_BITS) - sum);
-    q[n] = 0;
-    v128_t *pair = c->pairs + (size_t)i * ((c->taps + 1) / 2);
-    for (int32_t k = 0; k < n; k += 2) pair[k / 2] = wasm_i32x4_splat((int32_t)(uint16_t)q[k] | (int32_t)q[k + 1] << 16);
-  }
+  for (int32_t i = 0; i < dst; i++)
+    if (!weigh(c, src, i, scale, stretch, support)) return 0;
   return 1;
 }
 
