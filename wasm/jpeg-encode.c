@@ -368,11 +368,15 @@ __attribute__((noinline)) static void build_table(Huffman *t) {
   bits[i]--;  // drop the reserved symbol's code
   t->bits[0] = 0;
   for (int k = 1; k <= 16; k++) t->bits[k] = (uint8_t)bits[k];
-  int p = 0;
-  for (int len = 1; len <= 32; len++)
-    for (int s = 0; s < 256; s++)
-      if (codesize[s] == len) t->values[p++] = (uint8_t)s;
-  t->count = p;
+  // The symbols by code length, then by value: a counting sort, one pass over the symbols rather than
+  // one per length.
+  int32_t next[34] = {0};
+  for (int s = 0; s < 256; s++)
+    if (codesize[s] >= 1 && codesize[s] <= 32) next[codesize[s] + 1]++;
+  for (int len = 1; len <= 32; len++) next[len + 1] += next[len];
+  for (int s = 0; s < 256; s++)
+    if (codesize[s] >= 1 && codesize[s] <= 32) t->values[next[codesize[s]]++] = (uint8_t)s;
+  t->count = next[32];
   // Canonical codes (T.81 Annex C).
   uint16_t code = 0;
   int k = 0;

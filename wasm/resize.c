@@ -33,7 +33,9 @@
 #define PI 3.14159265358979323846
 #define SUPPORT 3.0
 
-static double sine(double x) {
+// Out of line: called a few times per destination pixel, it is optimised on its own, quickly, and
+// keeps the function that computes the weights small enough to optimise quickly too.
+__attribute__((noinline)) static double sine(double x) {
   // Range-reduce to [-pi, pi], then to [-pi/2, pi/2] (sin(pi - x) = sin x), then a Taylor series to
   // x^17 (error below 1e-10): enough for weights, no libm needed.
   double turns = x / (2 * PI);
