@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <wasm_simd128.h>
-
+#include "opaque.h"
 #include "png.h"
 
 __attribute__((import_module("env"), import_name("fail"), noreturn)) void host_fail(const char *message);
@@ -48,17 +47,6 @@ typedef struct {
   /** 1: every pixel's alpha is 255 (no alpha channel or transparency, or one that is opaque throughout). */
   uint32_t opaque;
 } decoded_t;
-
-/** Whether every alpha byte of `pixels` RGBA pixels is 255. */
-static int all_opaque(const uint8_t *data, size_t pixels) {
-  const v128_t alpha = wasm_i32x4_splat((int32_t)0xff000000);
-  v128_t all = alpha;
-  size_t i = 0;
-  for (; i + 4 <= pixels; i += 4) all = wasm_v128_and(all, wasm_v128_load(data + i * 4));
-  int opaque = wasm_i32x4_all_true(wasm_i32x4_eq(wasm_v128_and(all, alpha), alpha));
-  for (; i < pixels; i++) opaque &= data[i * 4 + 3] == 255;
-  return opaque;
-}
 
 typedef struct {
   const uint8_t *bytes;

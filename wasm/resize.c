@@ -26,6 +26,7 @@
 #include <wasm_simd128.h>
 
 #include "heap.h"
+#include "opaque.h"
 
 
 // --- Lanczos3 weights (double precision, computed once per resize) -----------------------------
@@ -294,14 +295,7 @@ __attribute__((noinline)) static void output_row_fixed(int32_t y) {
 }
 
 /** Whether every pixel of the source has alpha 255 (then premultiplying changes nothing). */
-static int opaque(void) {
-  const v128_t alpha = wasm_i32x4_splat((int32_t)0xff000000);
-  size_t pixels = (size_t)src_w * src_h, i = 0;
-  v128_t all = alpha;
-  for (; i + 4 <= pixels; i += 4) all = wasm_v128_and(all, wasm_v128_load(src + i * 4));
-  for (; i < pixels; i++) all = wasm_v128_and(all, wasm_v128_or(wasm_v128_load32_zero(src + i * 4), wasm_i32x4_make(0, -1, -1, -1)));
-  return wasm_i32x4_all_true(wasm_i32x4_eq(wasm_v128_and(all, alpha), alpha));
-}
+static int opaque(void) { return all_opaque(src, (size_t)src_w * src_h); }
 
 __attribute__((export_name("band_rows"))) int32_t band_rows(void) { return band_rows_; }
 
