@@ -107,6 +107,44 @@ test('an instance whose memory grew past the threshold is recycled after its cal
   expect(instances).toHaveLength(2);
 });
 
+describe('two modules in one synchronous stretch (useNow, guard)', () => {
+  test("a failure in the other module is that module's: its code, its instance replaced", async () => {
+    const outer = slot();
+    const inner = slot();
+    expect(() => outer.s.useNow('corrupt-input', (api) => api.ok())).toThrow('The test module is not ready');
+    await Promise.all([outer.s.get(), inner.s.get()]);
+    expect(outer.s.useNow('corrupt-input', (api) => api.ok())).toBe(42);
+    const trapInInner = () =>
+      outer.s.useNow('corrupt-input', () =>
+        inner.s.useNow('codec-failure', (innerApi) =>
+          outer.s.guard('corrupt-input', () => inner.s.guard('codec-failure', () => innerApi.trap())),
+        ),
+      );
+    expect(trapInInner).toThrow(expect.objectContaining({ code: 'codec-failure' }));
+    expect(inner.s.ready).toBe(false);
+    expect(outer.s.ready).toBe(true);
+    expect(await inner.s.use('codec-failure', (api) => api.ok())).toBe(42);
+    expect(inner.instances).toHaveLength(2);
+    expect(outer.instances).toHaveLength(1);
+  });
+
+  test('a failure in its own module discards only its own instance', async () => {
+    const outer = slot();
+    const inner = slot();
+    await Promise.all([outer.s.get(), inner.s.get()]);
+    const trapInOuter = () =>
+      outer.s.useNow('corrupt-input', (outerApi) => {
+        inner.s.guard('codec-failure', () => inner.s.useNow('codec-failure', (api) => api.ok()));
+        return outerApi.trap();
+      });
+    expect(trapInOuter).toThrow(
+      expect.objectContaining({ code: 'corrupt-input', message: 'test failed: unreachable' }),
+    );
+    expect(outer.s.ready).toBe(false);
+    expect(inner.s.ready).toBe(true);
+  });
+});
+
 describe('lent bytes', () => {
   function lending() {
     const { s } = slot();
