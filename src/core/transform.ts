@@ -149,69 +149,20 @@ export async function transform(
   const timings: Timings = { decode: 0, resize: 0, encode: 0 };
   checkDeadline(context.deadline, 'decoding');
 
-  let start = performance.now();
   // The encoder's module compiles on V8's background threads while this thread decodes.
   const encoder = encoderFor(format) as NonNullable<ReturnType<typeof encoderFor>>;
   encoder.prepare().catch(() => undefined); // a failure resurfaces, typed, when encoding
-  const decoder = decoderFor(info.format) as NonNullable<ReturnType<typeof decoderFor>>;
-  const { shrink } = plan;
   // Decoders, the colour engine and the resampler lend their output in their module's memory; each
   // is given back once the output is encoded (or the transform fails).
-  const stages: RawImage[] = [];
+  const lent: RawImage[] = [];
   try {
-    const expected = plan.scaleTo ?? shrunkSize(info, shrink);
-    const target = orientedSize(geometry.resize, info.orientation);
-    const resizes = target.width !== expected.width || target.height !== expected.height;
-    // An opaque image that needs resampling goes from the decoder to the resampler in bands, when the
-    // decoder can (JPEG): both stages at once. Otherwise: decode whole, colour, resample.
-    const streamed =
-      decoder.decodeResized && resizes && !info.hasAlpha && info.components !== 4
-        ? await decoder.decodeResized(bytes, { shrink, failOn: config.failOn }, expected, target)
-        : undefined;
-    let resampled: RawImage;
-    let ignored: string | undefined;
-    /** Every pixel's alpha is 255, known without looking again (the decoder checked, or streamed). */
-    let opaque = !info.hasAlpha;
-    if (streamed) {
-      stages.push(streamed.image);
-      resampled = streamed.image;
-      // Instantiating the modules counts as decoding, as on the other path.
-      timings.resize = streamed.resizeMs;
-      timings.decode = performance.now() - start - streamed.resizeMs;
-      start = performance.now();
-    } else {
-      const decoded = await decoder.decode(bytes, {
-        shrink,
-        failOn: config.failOn,
-        ...(plan.scaleTo ? { size: plan.scaleTo } : {}),
-      });
-      stages.push(decoded);
-      opaque ||= decoded.opaque === true;
-      if (decoded.width !== expected.width || decoded.height !== expected.height) {
-        throw new ResizerError(
-          'corrupt-input',
-          `Header says ${expected.width}x${expected.height}, pixels are ${decoded.width}x${decoded.height}`,
-        );
-      }
-      // Colour management (an ICC profile, or CMYK) after shrink-on-load and before resampling, as
-      // libvips does: converting after resampling is cheaper but clips out-of-gamut colours after they
-      // were averaged, which moves saturated edges off sharp's (docs/colour.md). Its time counts as
-      // decoding.
-      const coloured = await toSrgb(decoded);
-      ignored = coloured.ignored;
-      stages.push(coloured.image);
-      timings.decode = performance.now() - start;
-      checkDeadline(context.deadline, 'resizing');
-
-      start = performance.now();
-      resampled = await resample(coloured.image, target, !opaque);
-      stages.push(resampled);
-    }
-    let image = orient(resampled, info.orientation);
+    const resampled = await decodeResampled(bytes, plan, config, context.deadline, lent, timings);
+    let start = performance.now();
+    let image = orient(resampled.image, info.orientation);
     if (geometry.crop) image = crop(image, geometry.crop);
     if (geometry.pad)
       image = pad(image, geometry.pad, format === 'jpeg' ? [...config.background, 255] : [0, 0, 0, 0]);
-    if (format === 'jpeg' && info.hasAlpha && !opaque && !isOpaque(image))
+    if (format === 'jpeg' && info.hasAlpha && !resampled.opaque && !isOpaque(image))
       image = flatten(image, config.background);
     timings.resize += performance.now() - start;
 
@@ -228,11 +179,71 @@ export async function transform(
       height: image.height,
       negotiated: plan.negotiated,
       timings,
-      ...(ignored ? { notes: [ignored] } : {}),
+      ...(resampled.ignored ? { notes: [resampled.ignored] } : {}),
     };
   } finally {
-    for (const image of stages) image.release?.();
+    for (const image of lent) image.release?.();
   }
+}
+
+/**
+ * The original decoded, in sRGB and resampled to the plan's size (stored, pre-orientation sides),
+ * with the decode and resample times in `timings`. Whether every pixel is known to be opaque comes
+ * along, and why an embedded profile was ignored, if it was. Images lent by the modules on the way
+ * are pushed onto `lent`, for the caller to release.
+ */
+async function decodeResampled(
+  bytes: Uint8Array,
+  { info, geometry, shrink, scaleTo }: TransformPlan,
+  config: ResizerConfig,
+  deadline: number | undefined,
+  lent: RawImage[],
+  timings: Timings,
+): Promise<{ image: RawImage; opaque: boolean; ignored?: string }> {
+  let start = performance.now();
+  const decoder = decoderFor(info.format) as NonNullable<ReturnType<typeof decoderFor>>;
+  const expected = scaleTo ?? shrunkSize(info, shrink);
+  const target = orientedSize(geometry.resize, info.orientation);
+  const resizes = target.width !== expected.width || target.height !== expected.height;
+  // An opaque image that needs resampling goes from the decoder to the resampler in bands, when the
+  // decoder can (JPEG): both stages at once.
+  if (decoder.decodeResized && resizes && !info.hasAlpha && info.components !== 4) {
+    const streamed = await decoder.decodeResized(bytes, { shrink, failOn: config.failOn }, expected, target);
+    if (streamed) {
+      lent.push(streamed.image);
+      // Instantiating the modules counts as decoding, as below.
+      timings.resize = streamed.resizeMs;
+      timings.decode = performance.now() - start - streamed.resizeMs;
+      return { image: streamed.image, opaque: true };
+    }
+  }
+  const decoded = await decoder.decode(bytes, {
+    shrink,
+    failOn: config.failOn,
+    ...(scaleTo ? { size: scaleTo } : {}),
+  });
+  lent.push(decoded);
+  if (decoded.width !== expected.width || decoded.height !== expected.height) {
+    throw new ResizerError(
+      'corrupt-input',
+      `Header says ${expected.width}x${expected.height}, pixels are ${decoded.width}x${decoded.height}`,
+    );
+  }
+  // Colour management (an ICC profile, or CMYK) after shrink-on-load and before resampling, as
+  // libvips does: converting after resampling is cheaper but clips out-of-gamut colours after they
+  // were averaged, which moves saturated edges off sharp's (docs/colour.md). Its time counts as
+  // decoding.
+  const { image: srgb, ignored } = await toSrgb(decoded);
+  lent.push(srgb);
+  timings.decode = performance.now() - start;
+  checkDeadline(deadline, 'resizing');
+
+  start = performance.now();
+  const opaque = !info.hasAlpha || decoded.opaque === true;
+  const image = await resample(srgb, target, !opaque);
+  lent.push(image);
+  timings.resize = performance.now() - start;
+  return { image, opaque, ...(ignored ? { ignored } : {}) };
 }
 
 const LOSSY: ReadonlySet<OutputFormat> = new Set(['jpeg', 'webp', 'avif']);
