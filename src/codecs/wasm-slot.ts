@@ -143,17 +143,9 @@ export class WasmSlot<T> {
    * a clean failure); anything else means the instance is suspect: it is discarded and the failure
    * becomes a ResizerError with `failureCode`.
    */
-  async use<R>(failureCode: ErrorCode, fn: (api: T) => R | Promise<R>): Promise<R> {
+  async use<R>(failureCode: ErrorCode, fn: (api: T) => R): Promise<R> {
     const instance = this.get();
-    const api = await instance;
-    for (const lent of this.#lent.splice(0)) lent.revoke();
-    try {
-      const result = await fn(api);
-      this.#recycle(instance, api);
-      return result;
-    } catch (error) {
-      throw this.#failed(failureCode, error);
-    }
+    return this.#run(instance, await instance, failureCode, fn);
   }
 
   /**
@@ -166,6 +158,11 @@ export class WasmSlot<T> {
     const instance = this.#instance;
     if (api === undefined || instance === undefined)
       throw new ResizerError(failureCode, `The ${this.name} module is not ready`);
+    return this.#run(instance, api, failureCode, fn);
+  }
+
+  /** One call: the last call's loans revoked first, then `fn`, then the recycling rule. */
+  #run<R>(instance: Promise<T>, api: T, failureCode: ErrorCode, fn: (api: T) => R): R {
     for (const lent of this.#lent.splice(0)) lent.revoke();
     try {
       const result = fn(api);
