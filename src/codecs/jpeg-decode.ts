@@ -8,7 +8,7 @@
 import wasm from '../../wasm/build/jpeg-decode.wasm';
 import { ResizerError } from '../core/errors.js';
 import type { Size } from '../core/geometry.js';
-import { type ResizeKernel, resizeSlot } from './resize.js';
+import { type ResizeKernel, resizeSlot, startResize } from './resize.js';
 import { isSrgbProfile } from './srgb-profile.js';
 import type { DecodedImage, DecodeOptions, Decoder, ResizedDecode } from './types.js';
 import { callGlue, type WasiCodec, wasiCodecSlot } from './wasi.js';
@@ -116,12 +116,9 @@ function stream(
     const band = fields()[4] ?? 0;
     let resizeMs = 0;
     clock = performance.now();
-    const into = resizeSlot.guard('codec-failure', () => {
-      const pointer = kernel.begin(width, height, target.width, target.height, 0);
-      if (!pointer)
-        throw new Error(`no memory to resize ${width}x${height} to ${target.width}x${target.height}`);
-      return pointer;
-    });
+    const resizing = resizeSlot.guard('codec-failure', () =>
+      startResize(kernel, { width, height }, target, false),
+    );
     resizeMs += performance.now() - clock;
     const stride = width * 4;
     for (let done = 0; done < height; ) {
@@ -129,17 +126,12 @@ function stream(
       if (read === 0) throw new ResizerError('corrupt-input', `JPEG ended after ${done} of ${height} rows`);
       clock = performance.now();
       const pixels = new Uint8Array(jd.memory.buffer, band, read * stride);
-      resizeSlot.guard('codec-failure', () => {
-        new Uint8Array(kernel.memory.buffer).set(pixels, into);
-        if (kernel.feed(read) !== read)
-          throw new Error(`the resampler refused rows ${done} to ${done + read}`);
-      });
+      resizeSlot.guard('codec-failure', () => resizing.feed(pixels, read));
       resizeMs += performance.now() - clock;
       done += read;
     }
     clock = performance.now();
-    const output = resizeSlot.guard('codec-failure', () => kernel.run());
-    const image = resizeSlot.lendImage(kernel.memory, output, target.width, target.height);
+    const image = resizeSlot.guard('codec-failure', () => resizing.finish());
     resizeMs += performance.now() - clock;
     return { image, resizeMs, warnings: fields()[3] ?? 0 };
   } finally {

@@ -4,8 +4,9 @@
  * resamples 8-bit images; images with alpha in floats, premultiplied. 10 KB of WebAssembly.
  */
 import wasm from '../../wasm/build/resize.wasm';
+import type { Size } from '../core/geometry.js';
 import type { RawImage } from '../core/pixels.js';
-import { kernelSlot } from './wasm-slot.js';
+import { kernelSlot, type LentImage } from './wasm-slot.js';
 
 export interface ResizeKernel {
   memory: WebAssembly.Memory;
@@ -29,21 +30,36 @@ export function resize(
   options: ResizeOptions = {},
 ): Promise<RawImage> {
   return resizeSlot.use('codec-failure', (kernel) => {
-    const input = kernel.begin(image.width, image.height, width, height, options.alpha ? 1 : 0);
-    if (input === 0)
-      throw new Error(`no memory to resize ${image.width}x${image.height} to ${width}x${height}`);
     // The source streams through a band of a few rows (the whole image when it has alpha): it never
     // sits whole in the kernel's memory, whose fresh pages cost page faults on a cold start.
-    const band = kernel.band_rows();
+    const resizing = startResize(kernel, image, { width, height }, options.alpha === true);
     const rowBytes = image.width * 4;
     const source = image.data;
-    const heap = new Uint8Array(kernel.memory.buffer);
-    for (let y = 0; y < image.height; y += band) {
-      const rows = Math.min(band, image.height - y);
-      heap.set(source.subarray(y * rowBytes, (y + rows) * rowBytes), input);
-      if (kernel.feed(rows) !== rows) throw new Error(`the resampler refused rows ${y} to ${y + rows}`);
+    for (let y = 0; y < image.height; y += resizing.bandRows) {
+      const rows = Math.min(resizing.bandRows, image.height - y);
+      resizing.feed(source.subarray(y * rowBytes, (y + rows) * rowBytes), rows);
     }
-    // Lent until the next resize, which starts over the kernel's memory (and revokes it first).
-    return resizeSlot.lendImage(kernel.memory, kernel.run(), width, height);
+    return resizing.finish();
   });
+}
+
+/**
+ * One resize on an instantiated kernel (inside a `resizeSlot` call): the source goes in top to
+ * bottom, at most `bandRows` rows per `feed`; `finish` lends the result until the next resize, which
+ * starts over the kernel's memory (and revokes it first).
+ */
+export function startResize(kernel: ResizeKernel, from: Size, to: Size, alpha: boolean) {
+  const input = kernel.begin(from.width, from.height, to.width, to.height, alpha ? 1 : 0);
+  if (input === 0)
+    throw new Error(`no memory to resize ${from.width}x${from.height} to ${to.width}x${to.height}`);
+  let fed = 0;
+  return {
+    bandRows: kernel.band_rows(),
+    feed(pixels: Uint8Array, rows: number): void {
+      new Uint8Array(kernel.memory.buffer).set(pixels, input);
+      if (kernel.feed(rows) !== rows) throw new Error(`the resampler refused rows ${fed} to ${fed + rows}`);
+      fed += rows;
+    },
+    finish: (): LentImage => resizeSlot.lendImage(kernel.memory, kernel.run(), to.width, to.height),
+  };
 }
