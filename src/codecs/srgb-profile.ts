@@ -65,6 +65,27 @@ function colorant(icc: Uint8Array, view: DataView, tag: Tag | undefined): number
   return [0, 1, 2].map((k) => view.getInt32(tag.offset + 8 + 4 * k) / 65536);
 }
 
+/** ICC parametric curve `kind` (0 to 4) at x, from its parameters g, a, b, c, d, e, f. */
+function parametric(
+  kind: number,
+  [g = 1, a = 1, b = 0, c = 0, d = 0, e = 0, f = 0]: number[],
+  x: number,
+): number {
+  const power = () => Math.max(0, a * x + b) ** g;
+  switch (kind) {
+    case 0:
+      return x ** g;
+    case 1:
+      return x >= -b / a ? power() : 0;
+    case 2:
+      return x >= -b / a ? power() + c : c;
+    case 3:
+      return x >= d ? power() : c * x;
+    default:
+      return x >= d ? power() + e : c * x + f;
+  }
+}
+
 /** A tone curve ('curv' or 'para') sampled at the 256 input levels; undefined when not one. */
 function toneCurve(icc: Uint8Array, view: DataView, tag: Tag | undefined): Float64Array | undefined {
   if (!tag) return undefined;
@@ -90,32 +111,11 @@ function toneCurve(icc: Uint8Array, view: DataView, tag: Tag | undefined): Float
     const kind = view.getUint16(tag.offset + 8);
     const needed = [1, 3, 4, 5, 7][kind];
     if (needed === undefined || tag.size < 12 + 4 * needed) return undefined;
-    const [g = 1, a = 1, b = 0, c = 0, d = 0, e = 0, f = 0] = Array.from(
+    const parameters = Array.from(
       { length: needed },
       (_, k) => view.getInt32(tag.offset + 12 + 4 * k) / 65536,
     );
-    const power = (x: number) => Math.max(0, a * x + b) ** g;
-    for (let v = 0; v < 256; v++) {
-      const x = v / 255;
-      samples[v] =
-        kind === 0
-          ? x ** g
-          : kind === 1
-            ? x >= -b / a
-              ? power(x)
-              : 0
-            : kind === 2
-              ? x >= -b / a
-                ? power(x) + c
-                : c
-              : kind === 3
-                ? x >= d
-                  ? power(x)
-                  : c * x
-                : x >= d
-                  ? power(x) + e
-                  : c * x + f;
-    }
+    for (let v = 0; v < 256; v++) samples[v] = parametric(kind, parameters, v / 255);
     return samples.every(Number.isFinite) ? samples : undefined;
   }
   return undefined;
