@@ -1,4 +1,5 @@
 import type { RawImage } from '../core/pixels.js';
+import type { LentImage } from './wasm-slot.js';
 
 export type { RawImage };
 
@@ -41,7 +42,7 @@ export interface DecodeOptions {
 
 /** What `decodeResized` gives: the image at the target size, and the time spent resampling. */
 export interface ResizedDecode {
-  image: RawImage & { release(): void };
+  image: LentImage;
   resizeMs: number;
 }
 
