@@ -11,6 +11,7 @@ import { describe, expect, test } from 'vitest';
 import { pngDecoder, pngEncoder } from '../src/codecs/png.js';
 import { transform } from '../src/index.js';
 import { pngChunk, scene, toBytes } from './helpers/images.js';
+import { PIXELS, readEndReproductions } from './helpers/png-read-end.js';
 
 const COLOUR_TYPES = { 0: 'grey', 2: 'rgb', 3: 'palette', 4: 'grey+alpha', 6: 'rgba' } as const;
 
@@ -95,6 +96,19 @@ describe('PNG input: what follows the image', () => {
     expect(Buffer.compare(Buffer.from(trailed.data), Buffer.from(plain.data))).toBe(0);
     expect(trailed.icc).toBeUndefined();
   });
+
+  test.each(Object.entries(readEndReproductions()))(
+    "CVE-2026-46675's %s reproduction decodes to its pixels (its compressed chunk is abandoned before the image)",
+    async (_chunk, bytes) => {
+      const image = await pngDecoder.decode(bytes);
+      expect([image.width, image.height, image.icc]).toEqual([4, 4, undefined]);
+      const rgb = Uint8Array.from(
+        { length: 48 },
+        (_, i) => image.data[Math.floor(i / 3) * 4 + (i % 3)] ?? -1,
+      );
+      expect(Buffer.compare(Buffer.from(rgb), Buffer.from(PIXELS))).toBe(0);
+    },
+  );
 
   test('the end is still checked: a broken IEND fails', async () => {
     const png = await toBytes(scene(64, 48).png());

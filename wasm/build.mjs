@@ -284,6 +284,10 @@ int edge_matshaper(cmsHTRANSFORM transform, const cmsS1Fixed14Number *shaper1[3]
       ],
       zlib: ['adler32', 'crc32', 'deflate', 'inffast', 'inflate', 'inftrees', 'trees', 'zutil'],
     },
+    // Debian's current security update, 1.6.39-2+deb12u6 (CVE-2026-46675), has neither its .dsc nor
+    // its debian.tar.xz on the mirror: our fix for the same bug goes on top of deb12u5, checked
+    // against Debian's deb12u6 binary (wasm/README.md).
+    patches: { 'libpng1.6': ['debian/patches/libpng1.6/0001-CVE-2026-46675-release-zlib-input.patch'] },
     // libpng's prebuilt configuration (the full library, no stdio), as its CMake build copies it.
     configure: {
       'libpng1.6': {
@@ -661,10 +665,27 @@ function editedTree(pkg, edits = [], patches = []) {
   return copy;
 }
 
-async function includeFlags(codec, toolchain) {
-  const trees = Object.fromEntries(
-    codec.packages.map((pkg) => [pkg, editedTree(pkg, codec.edits?.[pkg], codec.patches?.[pkg])]),
+/** The source trees of a codec's libraries: with our changes, or as Debian ships them (`pristine`). */
+function codecTrees(codec, pristine = false) {
+  return Object.fromEntries(
+    codec.packages.map((pkg) => [
+      pkg,
+      pristine ? sourceTree(pkg) : editedTree(pkg, codec.edits?.[pkg], codec.patches?.[pkg]),
+    ]),
   );
+}
+
+/**
+ * A codec's library C files and source trees, with our changes or without (`pristine`), for native
+ * builds that check those changes (test/wasm.test.ts builds libpng with AddressSanitizer both ways).
+ */
+export function codecSources(name, { pristine = false } = {}) {
+  const trees = codecTrees(CODECS[name], pristine);
+  return { trees, files: sourceFiles(CODECS[name].files, trees) };
+}
+
+async function includeFlags(codec, toolchain) {
+  const trees = codecTrees(codec);
   const configured = Object.entries(codec.configure ?? {}).map(([pkg, spec]) =>
     configureHeaders(trees[pkg], spec),
   );

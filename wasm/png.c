@@ -104,10 +104,8 @@ __attribute__((export_name("png_decode"))) decoded_t *png_decode(const uint8_t *
   if (!data || !rows) host_fail("out of memory");
   for (png_uint_32 y = 0; y < height; y++) rows[y] = data + (size_t)y * width * 4;
   png_read_image(png, rows);
-  // The chunks after the image are checked (CRCs, IEND) but their compressed text and profiles are
-  // discarded unread: nothing after IDAT changes the pixels, and Debian's 1.6.39-2+deb12u6 fixes a
-  // use-after-free in png_read_end after an incomplete zTXt, iTXt or iCCP decompression
-  // (CVE-2026-46675) whose source the mirror does not carry; this keeps libpng out of that path.
+  // The chunks after the image are checked (CRCs, IEND) but their text and profiles are discarded
+  // uninflated: nothing after IDAT changes the pixels.
   static const png_byte after_image[] = "zTXt\0iTXt\0iCCP\0tEXt";
   png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, after_image, 4);
   png_read_end(png, NULL);
