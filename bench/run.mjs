@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// npm run bench [-- --images DIR] [--runs N] [--width W] [--quality Q] [--format F] [--out NAME]
+// npm run bench [-- --images DIR] [--runs N] [--width W] [--quality Q] [--format F] [--out NAME or PATH]
 // edge-resizer and native sharp side by side, in one run, on one machine:
 // warm latency (median, with stages), first call, fresh-process cold start, peak RSS, output bytes,
 // SSIM against sharp's output, and the Lambda@Edge bundle's zipped size. Prints a table, writes
 // bench/results/NAME.json and NAME.svg. Timings are medians; the machine is shared and noisy.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,10 @@ const { values } = parseArgs({
     format: { type: 'string', default: 'jpeg' },
   },
 });
+// Results go to bench/results/NAME.{json,svg}; a NAME with a slash is a path of its own. Its folder
+// is made before the runs, so a mistyped one costs nothing.
+const out = values.out.includes('/') ? path.resolve(values.out) : path.join(here, 'results', values.out);
+mkdirSync(path.dirname(out), { recursive: true });
 const runs = Number(values.runs);
 const spec = { width: Number(values.width), quality: Number(values.quality), format: values.format };
 const names = Object.keys(PIPELINES);
@@ -172,7 +176,6 @@ lines.push(
 );
 console.log(lines.join('\n'));
 
-const out = path.join(here, 'results', values.out);
 writeFileSync(
   `${out}.json`,
   `${JSON.stringify({ machine, spec, runs, results, summary, bundleZipped, indexZipped }, null, 2)}\n`,
