@@ -1,9 +1,9 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { expect, test } from 'vitest';
+import { expect, onTestFinished, test } from 'vitest';
 import { codecSources, findToolchain, hasWasiSysroot } from '../wasm/build.mjs';
 import { readEndReproductions } from './helpers/png-read-end.js';
 
@@ -63,6 +63,7 @@ test.skipIf(!asanReady)(
       ]);
       return binary;
     };
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const [pristine, patched] = await Promise.all([build(true), build(false)]);
     const env = { ...process.env, ASAN_OPTIONS: 'detect_stack_use_after_return=1:detect_leaks=0' };
     const read = async (binary: string, file: string) =>
