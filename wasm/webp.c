@@ -59,21 +59,37 @@ __attribute__((export_name("wp_decode"))) result_t *wp_decode(const uint8_t *inp
 #ifdef WEBP_GLUE_ENCODE
 #include "webp/encode.h"
 
-/** A lossy WebP of the RGBA8 image, or 0 when libwebp refuses it. */
-__attribute__((export_name("wp_encode"))) result_t *wp_encode(const uint8_t *rgba, uint32_t width,
-                                                               uint32_t height, float quality) {
-  uint8_t *out = 0;
-  size_t size = WebPEncodeRGBA(rgba, (int)width, (int)height, (int)width * 4, quality, &out);
-  if (!size) return 0;
-  result_t *result = calloc(1, sizeof(result_t));
+/**
+ * A lossy WebP of the RGBA8 image, or 0 when libwebp refuses it: WebPEncodeRGBA's settings and
+ * bytes, but the input is freed once imported (as YUV and alpha planes), so that libwebp's own
+ * buffers reuse its memory; a module's memory never shrinks, and a Worker has 128 MB in all.
+ */
+__attribute__((export_name("wp_encode"))) result_t *wp_encode(uint8_t *rgba, uint32_t width, uint32_t height,
+                                                               float quality) {
+  WebPConfig config;
+  WebPPicture picture = {0}; // freeable whatever fails below
+  WebPMemoryWriter writer;
+  WebPMemoryWriterInit(&writer);
+  int ok = WebPConfigPreset(&config, WEBP_PRESET_DEFAULT, quality) && WebPPictureInit(&picture);
+  if (ok) {
+    picture.width = (int)width;
+    picture.height = (int)height;
+    picture.writer = WebPMemoryWrite;
+    picture.custom_ptr = &writer;
+    ok = WebPPictureImportRGBA(&picture, rgba, (int)width * 4);
+  }
+  free(rgba);
+  ok = ok && WebPEncode(&config, &picture);
+  WebPPictureFree(&picture);
+  result_t *result = ok ? calloc(1, sizeof(result_t)) : 0;
   if (!result) {
-    WebPFree(out);
+    WebPMemoryWriterClear(&writer);
     return 0;
   }
   result->width = width;
   result->height = height;
-  result->data = out;
-  result->size = (uint32_t)size;
+  result->data = writer.mem;
+  result->size = (uint32_t)writer.size;
   return result;
 }
 #endif

@@ -82,7 +82,7 @@ export const webpEncoder: Encoder = {
   encode: (image, { quality }) =>
     webpEncoderSlot.use('codec-failure', (api) =>
       callGlue(
-        glue(api),
+        { ...glue(api), free: () => undefined }, // wp_encode frees its input itself, once imported
         image.data,
         (input) => api.wp_encode(input, image.width, image.height, quality),
         4,
