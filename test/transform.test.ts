@@ -284,6 +284,24 @@ describe('the decoded-pixel limit follows shrink-on-load', () => {
       message,
     });
   });
+
+  test('an image with alpha counts against maxDecodedAlphaPixels, an opaque one does not', async () => {
+    const alpha = { limits: { maxDecodedPixels: 1_000_000, maxDecodedAlphaPixels: 500_000 } };
+    const rgba = await toBytes(scene(800, 700).ensureAlpha(0.5).png()); // 0.56 MP
+    await expect(transform(rgba, { width: 100 }, { config: alpha })).rejects.toMatchObject({
+      code: 'too-many-pixels',
+      message: 'Decoding 800x700 (with alpha) is over the 500000 decoded pixel limit',
+    });
+    const opaque = await toBytes(scene(800, 700).png());
+    expect((await transform(opaque, { width: 100 }, { config: alpha })).width).toBe(100);
+    const small = await toBytes(scene(700, 700).ensureAlpha(0.5).png()); // 0.49 MP
+    expect((await transform(small, { width: 100 }, { config: alpha })).width).toBe(100);
+    // The smaller of the two limits holds: an alpha limit above the general one does not raise it.
+    const loose = { limits: { maxDecodedPixels: 400_000, maxDecodedAlphaPixels: 2_000_000 } };
+    await expect(transform(small, { width: 100 }, { config: loose })).rejects.toMatchObject({
+      message: 'Decoding 700x700 (with alpha) is over the 400000 decoded pixel limit',
+    });
+  });
 });
 
 describe('WebP decodes straight to the size it is resampled to, as sharp does', () => {

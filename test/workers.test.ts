@@ -140,8 +140,9 @@ describe('the Cache API, under the canonical URL', () => {
   });
 });
 
-test("the Worker's limits: 1.6 MP decoded by default, under what the build baked", () => {
+test("the Worker's limits: 1.6 MP decoded by default, 1.2 MP with alpha, under what the build baked", () => {
   expect(workerConfig().limits.maxDecodedPixels).toBe(1_600_000);
+  expect(workerConfig().limits.maxDecodedAlphaPixels).toBe(1_200_000);
   expect(workerConfig().limits.maxInputPixels).toBe(25_000_000);
   expect(workerConfig({ limits: { maxDecodedPixels: 4_000_000 } }).limits.maxDecodedPixels).toBe(4_000_000);
 });

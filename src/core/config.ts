@@ -18,6 +18,12 @@ export interface Limits {
    * what memory follows. The default equals maxInputPixels; a Worker (128 MB) bakes a smaller one.
    */
   maxDecodedPixels: number;
+  /**
+   * The same, for an image with an alpha channel (or a transparent colour), which costs more memory
+   * per pixel: the resampler works on premultiplied floats and the WebP and AVIF encoders encode
+   * alpha apart. The default equals maxDecodedPixels; a Worker bakes a smaller one.
+   */
+  maxDecodedAlphaPixels: number;
 }
 
 export interface ResizerConfig {
@@ -56,6 +62,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxInputPixels: 25_000_000,
   maxOutputDimension: 8192,
   maxDecodedPixels: 25_000_000,
+  maxDecodedAlphaPixels: 25_000_000,
 };
 
 export const DEFAULT_CONFIG: ResizerConfig = {
@@ -94,7 +101,13 @@ export const CONFIG_FIELDS = {
     'failOn',
   ],
   formats: ['webp', 'avif'],
-  limits: ['maxInputBytes', 'maxInputPixels', 'maxOutputDimension', 'maxDecodedPixels'],
+  limits: [
+    'maxInputBytes',
+    'maxInputPixels',
+    'maxOutputDimension',
+    'maxDecodedPixels',
+    'maxDecodedAlphaPixels',
+  ],
   signing: ['required'],
 } as const;
 
@@ -139,6 +152,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}): ResizerConfig {
   checkInteger('limits.maxInputPixels', config.limits.maxInputPixels, 1, 2 ** 31);
   checkInteger('limits.maxOutputDimension', config.limits.maxOutputDimension, 1, 16383);
   checkInteger('limits.maxDecodedPixels', config.limits.maxDecodedPixels, 1, 2 ** 31);
+  checkInteger('limits.maxDecodedAlphaPixels', config.limits.maxDecodedAlphaPixels, 1, 2 ** 31);
   for (const name of ['webp', 'avif'] as const) {
     if (typeof config.formats[name] !== 'boolean')
       invalid(`formats.${name}`, 'true or false', config.formats[name]);

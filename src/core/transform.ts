@@ -121,10 +121,13 @@ export function planTransform(bytes: Uint8Array, options: TransformOptions, cont
   // The limit counts what the decoder holds: a JPEG shrunk on load holds its shrunk size, but libwebp
   // scaling while it decodes still holds a lossless image whole, so WebP counts at full size.
   const decoded = shrunkSize(info, shrink);
-  if (decoded.width * decoded.height > limits.maxDecodedPixels) {
+  const [limit, kind] = info.hasAlpha
+    ? [Math.min(limits.maxDecodedPixels, limits.maxDecodedAlphaPixels), ' (with alpha)']
+    : [limits.maxDecodedPixels, ''];
+  if (decoded.width * decoded.height > limit) {
     throw new ResizerError(
       'too-many-pixels',
-      `Decoding ${decoded.width}x${decoded.height}${shrink > 1 ? ` (1/${shrink} of ${info.width}x${info.height})` : ''} is over the ${limits.maxDecodedPixels} decoded pixel limit`,
+      `Decoding ${decoded.width}x${decoded.height}${kind}${shrink > 1 ? ` (1/${shrink} of ${info.width}x${info.height})` : ''} is over the ${limit} decoded pixel limit`,
     );
   }
   const plan: TransformPlan = {

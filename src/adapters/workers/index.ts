@@ -51,12 +51,14 @@ export function r2Origin(bucket: R2Bucket): OriginFunction {
 }
 
 /**
- * The Worker's own default limits, under whatever the build baked in. A Worker has 128 MB; measured
- * in workerd (README, "Cloudflare Workers"), a full-size decode costs about 45-50 bytes a pixel over
- * a floor of about 45 MB, so 1.6 MP decoded (a 5000x5000 JPEG shrunk on load to 1/4, or a 1260 px
- * PNG) peaks near 100 MB; larger decodes are served as the original (`too-many-pixels`).
+ * The Worker's own default limits, under whatever the build baked in. A Worker has 128 MB. Measured
+ * in workerd (`node bench/worker-memory.mjs`, bench/README.md), the costliest request at each size
+ * is an incompressible image to WebP at quality 100: opaque, 84 MiB at 1.6 MP (an AVIF; a 5000x5000
+ * JPEG shrunk on load to 1/4, 1.56 MP, takes 55); with alpha, which costs more a pixel, 92 MiB at
+ * 1.2 MP (an RGBA AVIF; 128 at 1.6 MP). Larger decodes are served as the original
+ * (`too-many-pixels`).
  */
-export const WORKER_LIMITS = { maxDecodedPixels: 1_600_000 };
+export const WORKER_LIMITS = { maxDecodedPixels: 1_600_000, maxDecodedAlphaPixels: 1_200_000 };
 
 export function workerConfig(baked: EdgeConfigOverrides = {}): EdgeConfig {
   return resolveEdgeConfig({ ...baked, limits: { ...WORKER_LIMITS, ...baked.limits } });

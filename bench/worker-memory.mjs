@@ -1,0 +1,172 @@
+#!/usr/bin/env node
+// node bench/worker-memory.mjs   (builds its own worker from the sources; about 15 s)
+// What one request costs a Worker in memory: the built worker under workerd (from npm), one fresh
+// workerd process per request, and its VmHWM after the request minus its idle VmRSS before it,
+// read from /proc. That counts the runtime's own growth as well as the isolate's, so it is the safe
+// side of the 128 MB a Worker has. The worker is built here with its decoded-pixel limits raised
+// (26 MP), so the cases above its defaults (1.6 MP, 1.2 MP with alpha) are measured, not refused.
+// Linux only (/proc). Prints a Markdown table for bench/README.md.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { workerdConfig } from '../scripts/workerd-config.mjs';
+import { buildWorker } from '../scripts/workers-bundle.mjs';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const WORKERD = path.join(root, 'node_modules/@cloudflare/workerd-linux-64/bin/workerd');
+
+/** Incompressible pixels (no shrink-on-load for PNG): the worst case for memory at its size. */
+function noise(width, height, channels = 3) {
+  const raw = Buffer.alloc(width * height * channels);
+  for (let i = 0; i < raw.length; i++) raw[i] = (Math.imul(i, 2654435761) >>> 24) & 0xff;
+  return sharp(raw, { raw: { width, height, channels } });
+}
+
+const CASES = [
+  [
+    '5000x5000 JPEG to 800 px WebP (shrunk on load to 1/4)',
+    'big.jpg',
+    () => noise(5000, 5000).jpeg(),
+    '?width=800&format=webp',
+  ],
+  [
+    '4000x3000 JPEG to 800 px WebP (1/4)',
+    'phone.jpg',
+    () => noise(4000, 3000).jpeg(),
+    '?width=800&format=webp',
+  ],
+  [
+    '1264x1264 PNG to 1260 px WebP q100',
+    'p1264.png',
+    () => noise(1264, 1264).png({ compressionLevel: 1 }),
+    '?width=1260&format=webp&quality=100',
+  ],
+  [
+    '1264x1264 CMYK JPEG to 1260 px WebP q100',
+    'c1264.jpg',
+    () => noise(1264, 1264).toColourspace('cmyk').jpeg(),
+    '?width=1260&format=webp&quality=100',
+  ],
+  [
+    '1264x1264 AVIF to 1260 px WebP q100',
+    'v1264.avif',
+    () => noise(1264, 1264).avif({ quality: 90 }),
+    '?width=1260&format=webp&quality=100',
+  ],
+  [
+    '1732x1732 AVIF to 1720 px WebP q100',
+    'v1732.avif',
+    () => noise(1732, 1732).avif({ quality: 90 }),
+    '?width=1720&format=webp&quality=100',
+  ],
+  [
+    '2000x2000 PNG to 1990 px WebP q100',
+    'p2000.png',
+    () => noise(2000, 2000).png({ compressionLevel: 1 }),
+    '?width=1990&format=webp&quality=100',
+  ],
+  [
+    '1095x1095 RGBA PNG (16-bit) to 1090 px WebP q100',
+    'w1095.png',
+    () => noise(1095, 1095, 4).png({ compressionLevel: 1 }).toColourspace('rgb16'),
+    '?width=1090&format=webp&quality=100',
+  ],
+  [
+    '1095x1095 RGBA AVIF to 1090 px WebP q100',
+    'va1095.avif',
+    () => noise(1095, 1095, 4).avif({ quality: 90 }),
+    '?width=1090&format=webp&quality=100',
+  ],
+  [
+    '1095x1095 RGBA AVIF (lossless) to 1090 px WebP q100',
+    'val1095.avif',
+    () => noise(1095, 1095, 4).avif({ lossless: true }),
+    '?width=1090&format=webp&quality=100',
+  ],
+  [
+    '1264x1264 RGBA PNG to 1260 px WebP q100',
+    'a1264.png',
+    () => noise(1264, 1264, 4).png({ compressionLevel: 1 }),
+    '?width=1260&format=webp&quality=100',
+  ],
+  [
+    '1264x1264 RGBA AVIF to 1260 px WebP q100',
+    'va1264.avif',
+    () => noise(1264, 1264, 4).avif({ quality: 90 }),
+    '?width=1260&format=webp&quality=100',
+  ],
+  ['5000x5000 JPEG to 4900 px JPEG (no shrink)', 'big.jpg', null, '?width=4900&format=jpeg'],
+];
+
+const dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-worker-memory-'));
+try {
+  const corpus = path.join(dir, 'corpus');
+  const worker = path.join(dir, 'worker');
+  await buildWorker({
+    root,
+    outdir: worker,
+    config: { limits: { maxDecodedPixels: 26_000_000, maxDecodedAlphaPixels: 26_000_000 } },
+  });
+  await import('node:fs').then(({ mkdirSync }) => mkdirSync(corpus));
+  for (const [, file, make] of CASES)
+    if (make) writeFileSync(path.join(corpus, file), await make().toBuffer());
+
+  const origin = createServer((req, res) => {
+    try {
+      const bytes = readFileSync(path.join(corpus, path.basename(new URL(req.url, 'http://x').pathname)));
+      res.writeHead(200, { 'content-length': String(bytes.length) }).end(bytes);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => origin.listen(0, '127.0.0.1', resolve));
+  const originUrl = `http://127.0.0.1:${origin.address().port}/`;
+
+  const lines = ['| request | decoded | peak over idle |', '| --- | --- | --- |'];
+  for (const [label, file, , query] of CASES) {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    writeFileSync(path.join(worker, 'config.capnp'), workerdConfig({ dir: worker, port, origin: originUrl }));
+    const child = spawn(WORKERD, ['serve', path.join(worker, 'config.capnp')], { stdio: 'ignore' });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      for (
+        let i = 0;
+        i < 100 &&
+        !(await fetch(`${base}/`).then(
+          () => true,
+          () => false,
+        ));
+        i++
+      )
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      const kib = (field) =>
+        Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]);
+      const idle = kib('VmRSS');
+      const res = await fetch(`${base}/${file}${query}`);
+      const body = new Uint8Array(await res.arrayBuffer());
+      const passthrough = res.headers.get('x-resizer-passthrough');
+      if (res.status !== 200 || passthrough) throw new Error(`${label}: ${res.status} ${passthrough ?? ''}`);
+      const { width, height } = await sharp(body).metadata();
+      const peak = (kib('VmHWM') - idle) / 1024;
+      lines.push(`| ${label} -> ${width}x${height} | ${decodedOf(label)} | ${peak.toFixed(0)} MiB |`);
+      console.error(lines.at(-1));
+    } finally {
+      child.kill();
+    }
+  }
+  origin.close();
+  console.log(lines.join('\n'));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** The decoded size, as the pipeline plans it: JPEGs shrink on load where the output allows. */
+function decodedOf(label) {
+  if (label.includes('(shrunk on load to 1/4)')) return '1250x1250';
+  if (label.includes('(1/4)')) return '1000x750';
+  return `${/^(\d+)x(\d+)/.exec(label)?.slice(1).join('x')} (${((Number(/^(\d+)/.exec(label)[1]) * Number(/^\d+x(\d+)/.exec(label)[1])) / 1e6).toFixed(1)} MP)`;
+}
