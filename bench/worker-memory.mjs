@@ -99,7 +99,26 @@ const CASES = [
     () => noise(1264, 1264, 4).avif({ quality: 90 }),
     '?width=1260&format=webp&quality=100',
   ],
+  [
+    '1264x1264 GIF to 1260 px WebP q100',
+    'g1264.gif',
+    () => noise(1264, 1264).gif(),
+    '?width=1260&format=webp&quality=100',
+  ],
   ['5000x5000 JPEG to 4900 px JPEG (no shrink)', 'big.jpg', null, '?width=4900&format=jpeg'],
+];
+
+/** Files of CASES (and two more outputs) within the Worker's default limits, for one isolate in turn. */
+const SEQUENCE = [
+  ['big.jpg', '?width=800&format=webp'],
+  ['c1264.jpg', '?width=1260&format=webp&quality=100'],
+  ['v1264.avif', '?width=1260&format=webp&quality=100'],
+  ['v1264.avif', '?width=1260&format=jpeg&quality=100'],
+  ['p1264.png', '?width=1260&format=png'],
+  ['w1095.png', '?width=1090&format=webp&quality=100'],
+  ['val1095.avif', '?width=1090&format=webp&quality=100'],
+  ['va1095.avif', '?width=1090&format=png'],
+  ['g1264.gif', '?width=1260&format=webp&quality=100'],
 ];
 
 const dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-worker-memory-'));
@@ -126,37 +145,62 @@ try {
   await new Promise((resolve) => origin.listen(0, '127.0.0.1', resolve));
   const originUrl = `http://127.0.0.1:${origin.address().port}/`;
 
-  const lines = ['| request | decoded | peak over idle |', '| --- | --- | --- |'];
-  for (const [label, file, , query] of CASES) {
+  /** A fresh workerd serving the worker; `peakMiB()` is its VmHWM now over its VmRSS at start. */
+  async function serve() {
     const port = 20000 + Math.floor(Math.random() * 20000);
     writeFileSync(path.join(worker, 'config.capnp'), workerdConfig({ dir: worker, port, origin: originUrl }));
     const child = spawn(WORKERD, ['serve', path.join(worker, 'config.capnp')], { stdio: 'ignore' });
+    const base = `http://127.0.0.1:${port}`;
+    const up = () =>
+      fetch(`${base}/`).then(
+        () => true,
+        () => false,
+      );
+    for (let i = 0; i < 100 && !(await up()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    const kib = (field) =>
+      Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]);
+    const idle = kib('VmRSS');
+    return {
+      /** The resized image's dimensions; throws unless the worker resized it. */
+      async resize(label, file, query) {
+        const res = await fetch(`${base}/${file}${query}`);
+        const body = new Uint8Array(await res.arrayBuffer());
+        const passthrough = res.headers.get('x-resizer-passthrough');
+        if (res.status !== 200 || passthrough)
+          throw new Error(`${label}: ${res.status} ${passthrough ?? ''}`);
+        return sharp(body).metadata();
+      },
+      peakMiB: () => (kib('VmHWM') - idle) / 1024,
+      close: () => child.kill(),
+    };
+  }
+
+  const lines = ['| request | decoded | peak over idle |', '| --- | --- | --- |'];
+  for (const [label, file, , query] of CASES) {
+    const server = await serve();
     try {
-      const base = `http://127.0.0.1:${port}`;
-      for (
-        let i = 0;
-        i < 100 &&
-        !(await fetch(`${base}/`).then(
-          () => true,
-          () => false,
-        ));
-        i++
-      )
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      const kib = (field) =>
-        Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]);
-      const idle = kib('VmRSS');
-      const res = await fetch(`${base}/${file}${query}`);
-      const body = new Uint8Array(await res.arrayBuffer());
-      const passthrough = res.headers.get('x-resizer-passthrough');
-      if (res.status !== 200 || passthrough) throw new Error(`${label}: ${res.status} ${passthrough ?? ''}`);
-      const { width, height } = await sharp(body).metadata();
-      const peak = (kib('VmHWM') - idle) / 1024;
-      lines.push(`| ${label} -> ${width}x${height} | ${decodedOf(label)} | ${peak.toFixed(0)} MiB |`);
+      const { width, height } = await server.resize(label, file, query);
+      lines.push(
+        `| ${label} -> ${width}x${height} | ${decodedOf(label)} | ${server.peakMiB().toFixed(0)} MiB |`,
+      );
       console.error(lines.at(-1));
     } finally {
-      child.kill();
+      server.close();
     }
+  }
+
+  // One isolate serving, in turn, the costliest requests the Worker's default limits admit, in
+  // every codec: each module's memory stays at its own high-water mark, so this is what a busy
+  // isolate can hold.
+  const server = await serve();
+  try {
+    for (const [file, query] of SEQUENCE) await server.resize(file, file, query);
+    lines.push(
+      '',
+      `One workerd process serving these ${SEQUENCE.length} in turn: ${server.peakMiB().toFixed(0)} MiB over idle (${SEQUENCE.map(([file, query]) => file + query).join(', ')})`,
+    );
+  } finally {
+    server.close();
   }
   origin.close();
   console.log(lines.join('\n'));
