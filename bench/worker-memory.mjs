@@ -7,7 +7,7 @@
 // (26 MP), so the cases above its defaults (1.6 MP, 1.2 MP with alpha) are measured, not refused.
 // Linux only (/proc). Prints a Markdown table for bench/README.md.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,86 +26,106 @@ function noise(width, height, channels = 3) {
   return sharp(raw, { raw: { width, height, channels } });
 }
 
+/** Each request, with the size the pipeline decodes it at; `make` writes the original (or it is shared). */
 const CASES = [
-  [
-    '5000x5000 JPEG to 800 px WebP (shrunk on load to 1/4)',
-    'big.jpg',
-    () => noise(5000, 5000).jpeg(),
-    '?width=800&format=webp',
-  ],
-  [
-    '4000x3000 JPEG to 800 px WebP (1/4)',
-    'phone.jpg',
-    () => noise(4000, 3000).jpeg(),
-    '?width=800&format=webp',
-  ],
-  [
-    '1264x1264 PNG to 1260 px WebP q100',
-    'p1264.png',
-    () => noise(1264, 1264).png({ compressionLevel: 1 }),
-    '?width=1260&format=webp&quality=100',
-  ],
-  [
-    '1264x1264 CMYK JPEG to 1260 px WebP q100',
-    'c1264.jpg',
-    () => noise(1264, 1264).toColourspace('cmyk').jpeg(),
-    '?width=1260&format=webp&quality=100',
-  ],
-  [
-    '1264x1264 AVIF to 1260 px WebP q100',
-    'v1264.avif',
-    () => noise(1264, 1264).avif({ quality: 90 }),
-    '?width=1260&format=webp&quality=100',
-  ],
-  [
-    '1732x1732 AVIF to 1720 px WebP q100',
-    'v1732.avif',
-    () => noise(1732, 1732).avif({ quality: 90 }),
-    '?width=1720&format=webp&quality=100',
-  ],
-  [
-    '2000x2000 PNG to 1990 px WebP q100',
-    'p2000.png',
-    () => noise(2000, 2000).png({ compressionLevel: 1 }),
-    '?width=1990&format=webp&quality=100',
-  ],
-  [
-    '1095x1095 RGBA PNG (16-bit) to 1090 px WebP q100',
-    'w1095.png',
-    () => noise(1095, 1095, 4).png({ compressionLevel: 1 }).toColourspace('rgb16'),
-    '?width=1090&format=webp&quality=100',
-  ],
-  [
-    '1095x1095 RGBA AVIF to 1090 px WebP q100',
-    'va1095.avif',
-    () => noise(1095, 1095, 4).avif({ quality: 90 }),
-    '?width=1090&format=webp&quality=100',
-  ],
-  [
-    '1095x1095 RGBA AVIF (lossless) to 1090 px WebP q100',
-    'val1095.avif',
-    () => noise(1095, 1095, 4).avif({ lossless: true }),
-    '?width=1090&format=webp&quality=100',
-  ],
-  [
-    '1264x1264 RGBA PNG to 1260 px WebP q100',
-    'a1264.png',
-    () => noise(1264, 1264, 4).png({ compressionLevel: 1 }),
-    '?width=1260&format=webp&quality=100',
-  ],
-  [
-    '1264x1264 RGBA AVIF to 1260 px WebP q100',
-    'va1264.avif',
-    () => noise(1264, 1264, 4).avif({ quality: 90 }),
-    '?width=1260&format=webp&quality=100',
-  ],
-  [
-    '1264x1264 GIF to 1260 px WebP q100',
-    'g1264.gif',
-    () => noise(1264, 1264).gif(),
-    '?width=1260&format=webp&quality=100',
-  ],
-  ['5000x5000 JPEG to 4900 px JPEG (no shrink)', 'big.jpg', null, '?width=4900&format=jpeg'],
+  {
+    label: '5000x5000 JPEG to 800 px WebP (shrunk on load to 1/4)',
+    file: 'big.jpg',
+    make: () => noise(5000, 5000).jpeg(),
+    query: '?width=800&format=webp',
+    decoded: '1250x1250',
+  },
+  {
+    label: '4000x3000 JPEG to 800 px WebP (1/4)',
+    file: 'phone.jpg',
+    make: () => noise(4000, 3000).jpeg(),
+    query: '?width=800&format=webp',
+    decoded: '1000x750',
+  },
+  {
+    label: '1264x1264 PNG to 1260 px WebP q100',
+    file: 'p1264.png',
+    make: () => noise(1264, 1264).png({ compressionLevel: 1 }),
+    query: '?width=1260&format=webp&quality=100',
+    decoded: '1.6 MP',
+  },
+  {
+    label: '1264x1264 CMYK JPEG to 1260 px WebP q100',
+    file: 'c1264.jpg',
+    make: () => noise(1264, 1264).toColourspace('cmyk').jpeg(),
+    query: '?width=1260&format=webp&quality=100',
+    decoded: '1.6 MP',
+  },
+  {
+    label: '1264x1264 AVIF to 1260 px WebP q100',
+    file: 'v1264.avif',
+    make: () => noise(1264, 1264).avif({ quality: 90 }),
+    query: '?width=1260&format=webp&quality=100',
+    decoded: '1.6 MP',
+  },
+  {
+    label: '1732x1732 AVIF to 1720 px WebP q100',
+    file: 'v1732.avif',
+    make: () => noise(1732, 1732).avif({ quality: 90 }),
+    query: '?width=1720&format=webp&quality=100',
+    decoded: '3.0 MP',
+  },
+  {
+    label: '2000x2000 PNG to 1990 px WebP q100',
+    file: 'p2000.png',
+    make: () => noise(2000, 2000).png({ compressionLevel: 1 }),
+    query: '?width=1990&format=webp&quality=100',
+    decoded: '4.0 MP',
+  },
+  {
+    label: '1095x1095 RGBA PNG (16-bit) to 1090 px WebP q100',
+    file: 'w1095.png',
+    make: () => noise(1095, 1095, 4).png({ compressionLevel: 1 }).toColourspace('rgb16'),
+    query: '?width=1090&format=webp&quality=100',
+    decoded: '1.2 MP, alpha',
+  },
+  {
+    label: '1095x1095 RGBA AVIF to 1090 px WebP q100',
+    file: 'va1095.avif',
+    make: () => noise(1095, 1095, 4).avif({ quality: 90 }),
+    query: '?width=1090&format=webp&quality=100',
+    decoded: '1.2 MP, alpha',
+  },
+  {
+    label: '1095x1095 RGBA AVIF (lossless) to 1090 px WebP q100',
+    file: 'val1095.avif',
+    make: () => noise(1095, 1095, 4).avif({ lossless: true }),
+    query: '?width=1090&format=webp&quality=100',
+    decoded: '1.2 MP, alpha',
+  },
+  {
+    label: '1264x1264 RGBA PNG to 1260 px WebP q100',
+    file: 'a1264.png',
+    make: () => noise(1264, 1264, 4).png({ compressionLevel: 1 }),
+    query: '?width=1260&format=webp&quality=100',
+    decoded: '1.6 MP, alpha',
+  },
+  {
+    label: '1264x1264 RGBA AVIF to 1260 px WebP q100',
+    file: 'va1264.avif',
+    make: () => noise(1264, 1264, 4).avif({ quality: 90 }),
+    query: '?width=1260&format=webp&quality=100',
+    decoded: '1.6 MP, alpha',
+  },
+  {
+    label: '1264x1264 GIF to 1260 px WebP q100',
+    file: 'g1264.gif',
+    make: () => noise(1264, 1264).gif(),
+    query: '?width=1260&format=webp&quality=100',
+    decoded: '1.6 MP',
+  },
+  {
+    label: '5000x5000 JPEG to 4900 px JPEG (no shrink)',
+    file: 'big.jpg',
+    make: null,
+    query: '?width=4900&format=jpeg',
+    decoded: '25 MP',
+  },
 ];
 
 /** Files of CASES (and two more outputs) within the Worker's default limits, for one isolate in turn. */
@@ -130,8 +150,8 @@ try {
     outdir: worker,
     config: { limits: { maxDecodedPixels: 26_000_000, maxDecodedAlphaPixels: 26_000_000 } },
   });
-  await import('node:fs').then(({ mkdirSync }) => mkdirSync(corpus));
-  for (const [, file, make] of CASES)
+  mkdirSync(corpus);
+  for (const { file, make } of CASES)
     if (make) writeFileSync(path.join(corpus, file), await make().toBuffer());
 
   const origin = createServer((req, res) => {
@@ -176,13 +196,11 @@ try {
   }
 
   const lines = ['| request | decoded | peak over idle |', '| --- | --- | --- |'];
-  for (const [label, file, , query] of CASES) {
+  for (const { label, file, query, decoded } of CASES) {
     const server = await serve();
     try {
       const { width, height } = await server.resize(label, file, query);
-      lines.push(
-        `| ${label} -> ${width}x${height} | ${decodedOf(label)} | ${server.peakMiB().toFixed(0)} MiB |`,
-      );
+      lines.push(`| ${label} -> ${width}x${height} | ${decoded} | ${server.peakMiB().toFixed(0)} MiB |`);
       console.error(lines.at(-1));
     } finally {
       server.close();
@@ -206,11 +224,4 @@ try {
   console.log(lines.join('\n'));
 } finally {
   rmSync(dir, { recursive: true, force: true });
-}
-
-/** The decoded size, as the pipeline plans it: JPEGs shrink on load where the output allows. */
-function decodedOf(label) {
-  if (label.includes('(shrunk on load to 1/4)')) return '1250x1250';
-  if (label.includes('(1/4)')) return '1000x750';
-  return `${/^(\d+)x(\d+)/.exec(label)?.slice(1).join('x')} (${((Number(/^(\d+)/.exec(label)[1]) * Number(/^\d+x(\d+)/.exec(label)[1])) / 1e6).toFixed(1)} MP)`;
 }
