@@ -3,6 +3,7 @@
  * time (no environment variables there); the library and CLI take overrides as arguments.
  */
 import { MAX_DIMENSION } from './canonical.js';
+import { ResizerError } from './errors.js';
 import type { EnabledFormats } from './negotiate.js';
 import { ENCODABLE_FORMATS } from './options.js';
 
@@ -135,11 +136,26 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function unknownField(name: string): never {
-  throw new TypeError(`Invalid configuration: unknown field ${name}`);
+  throw new ResizerError('invalid-config', `Invalid configuration: unknown field ${name}`);
 }
 
-/** Defaults merged with overrides, then checked: a bad value throws a TypeError naming the field. */
+/**
+ * A configuration with every core field, as resolveConfig returns it: adapters hand it to the
+ * transform with their own fields added (the edge's timeouts), so only its nested groups are checked.
+ */
+function isComplete(value: object): boolean {
+  return CONFIG_FIELDS[''].every((name) => name in value);
+}
+
+/**
+ * Defaults merged with overrides, then checked by the same schema as the configuration file: an
+ * unknown field or a bad value throws ResizerError `invalid-config` naming the field.
+ */
 export function resolveConfig(overrides: ConfigOverrides = {}): ResizerConfig {
+  checkKnownFields(
+    overrides,
+    isPlainObject(overrides) && isComplete(overrides) ? Object.keys(overrides) : [],
+  );
   const config: ResizerConfig = {
     ...DEFAULT_CONFIG,
     ...overrides,
@@ -157,7 +173,8 @@ export function resolveConfig(overrides: ConfigOverrides = {}): ResizerConfig {
     if (typeof config.formats[name] !== 'boolean')
       invalid(`formats.${name}`, 'true or false', config.formats[name]);
     if (config.formats[name] && !ENCODABLE_FORMATS.includes(name)) {
-      throw new TypeError(
+      throw new ResizerError(
+        'invalid-config',
         `Invalid configuration: formats.${name} cannot be true, this build has no ${name.toUpperCase()} encoder`,
       );
     }
@@ -198,7 +215,8 @@ export function checkInteger(name: string, value: unknown, min: number, max: num
 }
 
 export function invalid(name: string, expected: string, value: unknown): never {
-  throw new TypeError(
+  throw new ResizerError(
+    'invalid-config',
     `Invalid configuration: expected ${expected} for ${name} but received ${JSON.stringify(value)}`,
   );
 }

@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'width-not-allowed', // the configuration allows only listed widths, and snapping is off
   'height-not-allowed', // the same, for heights
   'quality-not-allowed', // the same, for qualities
+  'invalid-config', // the configuration has an unknown field or a bad value (the message names it)
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -24,7 +24,7 @@ export function chooseFormat(
     if ((requested === 'webp' || requested === 'avif') && !enabled[requested]) {
       throw new ResizerError(
         'format-disabled',
-        `Output format ${requested} is disabled in the configuration`,
+        `Output format ${requested} is disabled in the configuration (formats: { ${requested}: true } enables it)`,
       );
     }
     return { format: requested, negotiated: false };

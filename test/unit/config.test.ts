@@ -1,6 +1,13 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { resolveEdgeConfig } from '../../src/adapters/lambda-edge/config.js';
+import { CONFIG_FILE, loadConfig } from '../../src/adapters/node/config-file.js';
 import { DEFAULT_CONFIG, resolveConfig } from '../../src/core/config.js';
+import { ResizerError } from '../../src/core/errors.js';
+import { transform } from '../../src/core/transform.js';
+import { scene, toBytes } from '../helpers/images.js';
 
 test('defaults are safe and complete, each pinned', () => {
   expect(resolveConfig()).toEqual(DEFAULT_CONFIG);
@@ -71,5 +78,68 @@ describe('bad values are refused with the field named', () => {
     [{ s3Endpoint: 'ftp://x' }, 'expected an http(s) URL for s3Endpoint'],
   ])('%j', (overrides, message) => {
     expect(() => resolveEdgeConfig(overrides as never)).toThrow(message);
+  });
+});
+
+// The library's `context.config` goes through the same schema as edge-resizer.config.json: the same
+// typo or wrong type is refused with the same words and a code, never accepted silently.
+describe('transform checks context.config like the configuration file', () => {
+  const photo = toBytes(scene(300, 200).jpeg());
+
+  test.each([
+    [{ alowedWidths: [1] }, 'Invalid configuration: unknown field alowedWidths'],
+    [{ limits: { maxPixels: 5 } }, 'Invalid configuration: unknown field limits.maxPixels'],
+    [{ limits: 5 }, 'Invalid configuration: expected an object for limits but received 5'],
+    [
+      { allowedWidths: '100' },
+      'Invalid configuration: expected a list of at most 64 integers for allowedWidths but received "100"',
+    ],
+    [
+      { formats: { avif: 'yes' } },
+      'Invalid configuration: expected true or false for formats.avif but received "yes"',
+    ],
+    [null, 'Invalid configuration: expected an object for the configuration but received null'],
+  ])('%j is invalid-config', async (config, message) => {
+    const error = await transform(await photo, { width: 100 }, { config: config as never }).catch((e) => e);
+    expect(error).toBeInstanceOf(ResizerError);
+    expect(error).toMatchObject({ code: 'invalid-config', message });
+    // The file says the same, with its name in front.
+    expect(() => resolveEdgeConfig(config as never)).toThrow(message);
+  });
+
+  test("the edge's own fields mean nothing to the library: refused there, not ignored", async () => {
+    await expect(
+      transform(await photo, { width: 100 }, { config: { fetchTimeoutMs: 1000 } as never }),
+    ).rejects.toMatchObject({
+      code: 'invalid-config',
+      message: 'Invalid configuration: unknown field fetchTimeoutMs',
+    });
+  });
+
+  test('a valid configuration applies', async () => {
+    const config = { allowedWidths: [120], snapWidths: true, defaultQuality: 50 };
+    const result = await transform(await photo, { width: 100 }, { config });
+    expect([result.width, result.height, result.quality]).toEqual([120, 80, 50]);
+  });
+
+  test("an adapter's complete configuration passes with its own fields", async () => {
+    const result = await transform(await photo, { width: 100 }, { config: resolveEdgeConfig() });
+    expect([result.width, result.height]).toEqual([100, 67]);
+  });
+});
+
+test('a configuration file with a typo is invalid-config, naming the file and the field', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-config-'));
+  writeFileSync(path.join(dir, CONFIG_FILE), '{"alowedWidths":[1]}');
+  let error: unknown;
+  try {
+    loadConfig(undefined, dir);
+  } catch (caught) {
+    error = caught;
+  }
+  expect(error).toBeInstanceOf(ResizerError);
+  expect(error).toMatchObject({
+    code: 'invalid-config',
+    message: `${path.join(dir, CONFIG_FILE)}: Invalid configuration: unknown field alowedWidths`,
   });
 });

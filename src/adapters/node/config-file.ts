@@ -2,10 +2,12 @@
  * The one configuration file, `edge-resizer.config.json` (or `--config FILE`), as every Node command
  * reads it (serve, replay, sign, synth; build checks the same schema through the bundle it bakes).
  * The schema is resolveEdgeConfig's: an unknown field, a wrong type, an out-of-range value or a
- * feature no build serves fails with one line naming the field.
+ * feature no build serves fails with one line naming the field, as ResizerError `invalid-config` (the
+ * code the library throws for the same mistake in `transform`'s `context.config`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ResizerError } from '../../core/errors.js';
 import { type EdgeConfig, resolveEdgeConfig } from '../lambda-edge/config.js';
 
 export const CONFIG_FILE = 'edge-resizer.config.json';
@@ -24,19 +26,21 @@ export function loadConfig(file?: string, dir = process.cwd()): LoadedConfig {
   try {
     text = readFileSync(chosen, 'utf8');
   } catch (error) {
-    throw new Error(
+    throw new ResizerError(
+      'invalid-config',
       `cannot read configuration ${chosen}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+      { cause: error },
     );
   }
   let overrides: unknown;
   try {
     overrides = JSON.parse(text);
-  } catch {
-    throw new Error(`${chosen} is not valid JSON`);
+  } catch (error) {
+    throw new ResizerError('invalid-config', `${chosen} is not valid JSON`, { cause: error });
   }
   try {
     return { config: resolveEdgeConfig(overrides as never), file: chosen };
   } catch (error) {
-    throw new Error(`${chosen}: ${(error as Error).message}`);
+    throw new ResizerError('invalid-config', `${chosen}: ${(error as Error).message}`, { cause: error });
   }
 }
