@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds dist/: the library (index.js + .d.ts), the CLI, the Lambda@Edge bundle
+// Builds dist/: the library (index.js + .d.ts, and index.cjs for require), the CLI, the Lambda@Edge bundle
 // (dist/lambda-edge/index.mjs, self-contained, configuration baked in) and the viewer-request
 // CloudFront Function (dist/cloudfront/viewer-request.js, the same configuration's rules), then
 // prints sizes. dist/build-config.json records the resolved configuration both were built from, so
@@ -79,6 +79,35 @@ const library = deployablesOnly
       metafile: true,
     });
 
+// The same library for CommonJS (`require('edge-resizer')`). CommonJS has no code splitting, so both
+// entry points live in one bundle (dist/library.cjs, the codecs once) that index.cjs and fetch.cjs
+// each pick their half of; AVIF's modules are read from the same files beside it.
+const commonjs = deployablesOnly
+  ? undefined
+  : await esbuild.build({
+      absWorkingDir: root,
+      stdin: {
+        contents: "export * as index from './src/index.ts'; export * as fetch from './src/fetch.ts';",
+        resolveDir: root,
+        loader: 'ts',
+      },
+      outfile: 'dist/library.cjs',
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      loader: { '.wasm': 'binary' },
+      plugins: [lazyWasm(`${root}dist`, new Map(), ['avif-encode.wasm', 'avif-decode.wasm'], 'cjs')],
+      minifySyntax: true,
+      legalComments: 'none',
+      logLevel: 'warning',
+      metafile: true,
+    });
+
+for (const entry of deployablesOnly ? [] : ['index', 'fetch']) {
+  writeFileSync(`${outdir}${entry}.cjs`, `'use strict';\nmodule.exports = require('./library.cjs').${entry};\n`);
+}
+
 const edge = await buildEdgeBundle({
   root,
   outfile: `${outdir}lambda-edge/index.mjs`,
@@ -109,7 +138,8 @@ if (!deployablesOnly) {
   });
 }
 
-for (const [file, { bytes }] of Object.entries(library?.metafile.outputs ?? {})) {
+const libraryOutputs = { ...library?.metafile.outputs, ...commonjs?.metafile.outputs };
+for (const [file, { bytes }] of Object.entries(libraryOutputs)) {
   log(`${file.padEnd(40)} ${(bytes / 1024).toFixed(1).padStart(8)} KiB`);
 }
 for (const { name, bytes } of edge.files)

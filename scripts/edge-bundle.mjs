@@ -12,7 +12,7 @@ import * as esbuild from 'esbuild';
  * Imports of a lazy module become a function that reads the file next to the output (every output
  * of a build using this must sit in `outdir` itself, not a subfolder).
  */
-export function lazyWasm(outdir, files = new Map(), only = undefined) {
+export function lazyWasm(outdir, files = new Map(), only = undefined, format = 'esm') {
   return {
     name: 'lazy-wasm',
     setup(build) {
@@ -22,6 +22,14 @@ export function lazyWasm(outdir, files = new Map(), only = undefined) {
         if (files.has(name) && files.get(name) !== args.path)
           throw new Error(`two WebAssembly files named ${name}`);
         files.set(name, args.path);
+        // CommonJS has no import.meta: its output is always loaded from disk, beside the file.
+        if (format === 'cjs')
+          return {
+            contents: `const file = require('node:path').join(__dirname, ${JSON.stringify(name)});
+const bytes = (b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+export default () => require('node:fs/promises').readFile(file).then(bytes);`,
+            loader: 'js',
+          };
         return {
           // A file beside the output: read with node:fs where the module was loaded from disk (Node,
           // Deno, Bun), fetched where it came over HTTP. No other node:* import in the library.
