@@ -105,7 +105,10 @@ const commonjs = deployablesOnly
     });
 
 for (const entry of deployablesOnly ? [] : ['index', 'fetch']) {
-  writeFileSync(`${outdir}${entry}.cjs`, `'use strict';\nmodule.exports = require('./library.cjs').${entry};\n`);
+  writeFileSync(
+    `${outdir}${entry}.cjs`,
+    `'use strict';\nmodule.exports = require('./library.cjs').${entry};\n`,
+  );
 }
 
 const edge = await buildEdgeBundle({
