@@ -1,29 +1,124 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
 import { scene } from './helpers/images.js';
 
-// A project that depends on edge-resizer: the packed tarball (what npm publishes) installed into a
-// fresh folder, imported from plain JavaScript and type-checked from TypeScript.
+// A project that depends on edge-resizer: the tarball `npm pack` makes in a clone (what npm
+// publishes), installed into fresh folders, an ES module project and a CommonJS one as `npm init -y`
+// makes it, used from plain JavaScript and type-checked from TypeScript.
 let app: string;
+let cjsApp: string;
+let clone: string;
+const installs: { app: string; output: string }[] = [];
+
+/** npm install of the tarball, as the README says, offline (it has no dependencies to fetch). */
+function install(dir: string, tarball: string): void {
+  const run = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`npm install failed in ${dir}: ${run.stderr}`);
+  installs.push({ app: dir, output: `${run.stdout}${run.stderr}` });
+}
 
 beforeAll(async () => {
+  // A copy of the clone's files (tracked and new, not ignored) with its node_modules, so that the
+  // pack runs its real prepack (a build) and postpack without rewriting this checkout's dist/ while
+  // other suites read it.
+  clone = mkdtempSync(path.join(tmpdir(), 'edge-resizer-clone-'));
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'])
+    .toString()
+    .split('\0')
+    .filter(Boolean);
+  for (const file of files) {
+    mkdirSync(path.join(clone, path.dirname(file)), { recursive: true });
+    cpSync(file, path.join(clone, file));
+  }
+  symlinkSync(path.resolve('node_modules'), path.join(clone, 'node_modules'));
   app = mkdtempSync(path.join(tmpdir(), 'edge-resizer-consumer-'));
-  execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', app], { stdio: 'pipe' });
+  execFileSync('npm', ['pack', '--silent', '--pack-destination', app], { cwd: clone, stdio: 'pipe' });
   const tarball = readdirSync(app).find((name) => name.endsWith('.tgz')) as string;
   writeFileSync(
     path.join(app, 'package.json'),
     JSON.stringify({ name: 'consumer', type: 'module', private: true }),
   );
-  // As the README says: npm install of the tarball, offline (it has no dependencies to fetch).
-  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', `./${tarball}`], {
-    cwd: app,
+  install(app, `./${tarball}`);
+  writeFileSync(path.join(app, 'photo.jpg'), await scene(400, 300).jpeg().toBuffer());
+  cjsApp = mkdtempSync(path.join(tmpdir(), 'edge-resizer-cjs-'));
+  execFileSync('npm', ['init', '-y'], { cwd: cjsApp, stdio: 'pipe' });
+  install(cjsApp, path.join(app, tarball));
+  writeFileSync(path.join(cjsApp, 'photo.jpg'), await scene(400, 300).jpeg().toBuffer());
+}, 180_000);
+
+test('installing the tarball prints no warning (no install script of its own to allow)', () => {
+  for (const { app, output } of installs) {
+    expect(output, app).not.toMatch(/npm warn/i);
+    expect(output, app).toMatch(/added 1 package/);
+  }
+});
+
+test('npm pack leaves the clone as it was: package.json restored, prepare still there for git installs', () => {
+  expect(readFileSync(path.join(clone, 'package.json'), 'utf8')).toBe(readFileSync('package.json', 'utf8'));
+  expect(readdirSync(clone)).not.toContain('.package.json.prepack');
+  const packed = JSON.parse(readFileSync(path.join(app, 'node_modules/edge-resizer/package.json'), 'utf8'));
+  expect(packed.scripts).toBeUndefined();
+  expect(JSON.parse(readFileSync('package.json', 'utf8')).scripts.prepare).toMatch(/build\.mjs/);
+});
+
+test("require('edge-resizer') works from a CommonJS project, AVIF's lazily read WebAssembly included", () => {
+  expect(JSON.parse(readFileSync(path.join(cjsApp, 'package.json'), 'utf8')).type).not.toBe('module');
+  writeFileSync(
+    path.join(cjsApp, 'index.js'),
+    `const { readFileSync } = require('node:fs');
+const { transform, ResizerError } = require('edge-resizer');
+const { createFetchHandler } = require('edge-resizer/fetch');
+(async () => {
+  const photo = readFileSync('photo.jpg');
+  const webp = await transform(photo, { width: 200, format: 'webp' });
+  const avif = await transform(photo, { width: 100, format: 'avif' }, { config: { formats: { avif: true } } });
+  const back = await transform(avif.data, { width: 50, format: 'png' });
+  console.log(JSON.stringify([webp, avif, back].map((r) => [r.format, r.width, r.height])));
+  await transform(photo, { width: 100 }, { config: { alowedWidths: [1] } }).catch((e) =>
+    console.log(e instanceof ResizerError, e.code, e.message),
+  );
+  console.log(typeof createFetchHandler);
+})();`,
+  );
+  const output = execFileSync(process.execPath, ['index.js'], { cwd: cjsApp }).toString().trim().split('\n');
+  expect(JSON.parse(output[0] as string)).toEqual([
+    ['webp', 200, 150],
+    ['avif', 100, 75],
+    ['png', 50, 38],
+  ]);
+  expect(output[1]).toBe('true invalid-config Invalid configuration: unknown field alowedWidths');
+  expect(output[2]).toBe('function');
+});
+
+test('its types check for a CommonJS TypeScript project too', () => {
+  writeFileSync(
+    path.join(cjsApp, 'check.cts'),
+    `import edge = require('edge-resizer');
+export async function small(bytes: Uint8Array): Promise<edge.TransformResult> {
+  return edge.transform(bytes, { width: 100 }, { config: { formats: { avif: true } } });
+}`,
+  );
+  const tsc = path.resolve('node_modules/typescript/bin/tsc');
+  const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext'];
+  execFileSync(process.execPath, [tsc, ...args, '--target', 'es2022', 'check.cts'], {
+    cwd: cjsApp,
     stdio: 'pipe',
   });
-  writeFileSync(path.join(app, 'photo.jpg'), await scene(400, 300).jpeg().toBuffer());
-}, 120_000);
+});
 
 test('the package holds only dist and the manifest, with no runtime dependencies', () => {
   const listing = execFileSync('tar', [
@@ -33,6 +128,7 @@ test('the package holds only dist and the manifest, with no runtime dependencies
     .toString()
     .trim()
     .split('\n');
+  expect(listing).toContain('package/dist/index.cjs');
   expect(listing.every((file) => /^package\/(dist\/|package\.json$|README\.md$|LICENSE$)/.test(file))).toBe(
     true,
   );
@@ -49,12 +145,12 @@ test('the package holds only dist and the manifest, with no runtime dependencies
   }
   // And the built files import nothing but node: built-ins and each other.
   const bare = new Set<string>();
-  for (const file of listing.filter((f) => /\.m?js$/.test(f))) {
+  for (const file of listing.filter((f) => /\.[mc]?js$/.test(f))) {
     const text = readFileSync(
       path.join(app, 'node_modules', 'edge-resizer', file.replace(/^package\//, '')),
       'utf8',
     );
-    for (const m of text.matchAll(/(?:from\s*|import\s*\(?\s*)["']([^"']+)["']/g)) {
+    for (const m of text.matchAll(/(?:from\s*|import\s*\(?\s*|require\(\s*)["']([^"']+)["']/g)) {
       const specifier = m[1] as string;
       if (!specifier.startsWith('.') && !specifier.startsWith('node:')) bare.add(specifier);
     }
