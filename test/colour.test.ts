@@ -41,7 +41,9 @@ for (const file of [
   CMYK_PROFILE,
 ]) {
   if (!existsSync(file))
-    throw new Error(`${file} is missing: apt-get install colord-data libgs-common (.ci/run does)`);
+    throw new Error(
+      `${file} is missing: run node scripts/provision.mjs (npm test does), which installs colord-data and libgs-common`,
+    );
 }
 
 /** A real photo (the sample) and a saturated synthetic scene: colours near every gamut's edge. */
