@@ -100,8 +100,11 @@ const checks: [RegExp, (line: string) => Promise<void>][] = [
   [
     /^npm test$/,
     async () => {
-      // This suite is what it runs.
+      // This suite is what it runs, after provisioning what it needs (test/unit/provision.test.ts).
       expect(JSON.parse(readFileSync('package.json', 'utf8')).scripts.test).toContain('vitest run');
+      expect(JSON.parse(readFileSync('package.json', 'utf8')).scripts.test).toMatch(
+        /^node scripts\/provision\.mjs && /,
+      );
     },
   ],
   [
