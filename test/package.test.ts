@@ -215,3 +215,29 @@ export const code: ErrorCode = new ResizerError('upscale', 'x').code;`,
   ];
   execFileSync(process.execPath, [tsc, ...args, 'check.ts'], { cwd: app, stdio: 'pipe' });
 });
+
+/** The README's Library snippet, with the `bytes` and `accept` it assumes, printing what it got. */
+function readmeSnippet(): { esm: string; cjs: string } {
+  const readme = readFileSync('README.md', 'utf8');
+  const library = readme.slice(readme.indexOf('\nLibrary'));
+  const code = (/```ts\n([\s\S]*?)```/.exec(library) as RegExpExecArray)[1] as string;
+  const [importLine, ...body] = code.split('\n');
+  const require = (/\/\/ or: (.*)$/.exec(importLine as string) as RegExpExecArray)[1] as string;
+  const photo = JSON.stringify(path.resolve('samples/landscape.jpg'));
+  const prelude = `const bytes = readFileSync(${photo}); const accept = 'image/webp,*/*';`;
+  const report = 'console.log(JSON.stringify({ format, width, height, bytes: data.length }));';
+  return {
+    esm: `import { readFileSync } from 'node:fs';\n${importLine}\n${prelude}\n${body.join('\n')}\n${report}\n`,
+    cjs: `const { readFileSync } = require('node:fs');\n${require}\n(async () => {\n${prelude}\n${body.join('\n')}\n${report}\n})();\n`,
+  };
+}
+
+test("the README's Library snippet runs as written, imported and required", () => {
+  const { esm, cjs } = readmeSnippet();
+  writeFileSync(path.join(app, 'readme.js'), esm);
+  writeFileSync(path.join(cjsApp, 'readme.js'), cjs);
+  for (const dir of [app, cjsApp]) {
+    const output = execFileSync(process.execPath, ['readme.js'], { cwd: dir }).toString();
+    expect(JSON.parse(output), dir).toMatchObject({ format: 'avif', width: 500, height: 300 });
+  }
+});
