@@ -18,7 +18,7 @@ import { signPath } from '../../core/signing.js';
 import { transform } from '../../core/transform.js';
 import { type EdgeConfig, resolveEdgeConfig } from '../lambda-edge/config.js';
 import { loadConfig } from './config-file.js';
-import { replay } from './replay.js';
+import { replay, summarise } from './replay.js';
 import { startServer } from './server.js';
 
 const HELP: Record<string, string> = {
@@ -34,8 +34,10 @@ const HELP: Record<string, string> = {
   so. The exit code is 1 only when an image could not be resized.`,
   serve: `edge-resizer serve [DIR] [--port N] [--host H] [--config FILE]
   Serves the images in DIR (default .) with the URL semantics of the edge, and an index page at /.`,
-  replay: `edge-resizer replay EVENT.json --origin DIR|s3://BUCKET [--s3-endpoint URL] [--config FILE]
-  Runs a recorded CloudFront event through the viewer function and the origin-response handler.`,
+  replay: `edge-resizer replay EVENT.json --origin DIR|s3://BUCKET [--s3-endpoint URL] [--config FILE] [--json]
+  Runs a recorded CloudFront event through the viewer function and the origin-response handler, and
+  prints one line: status, resized or passthrough (and why), content type, bytes and dimensions.
+  --json prints the exact CloudFront result object instead, base64 body included.`,
   sign: `edge-resizer sign PATH?QUERY [--config FILE]
   Prints the signed path; the secret comes from EDGE_RESIZER_SECRET.`,
 };
@@ -52,7 +54,7 @@ class UsageError extends Error {}
 /** `--help` for one command, as an exception so any command can stop there. */
 class HelpRequest extends Error {}
 
-type StringOptions = Record<string, { type: 'string'; short?: string }>;
+type StringOptions = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
 function parse(args: string[], options: StringOptions) {
   if (args.includes('--help') || args.includes('-h')) throw new HelpRequest();
@@ -437,6 +439,7 @@ async function replayCommand(args: string[]): Promise<void> {
     origin: { type: 'string' },
     's3-endpoint': { type: 'string' },
     config: { type: 'string' },
+    json: { type: 'boolean' },
   });
   const [eventFile, ...extra] = positionals;
   if (!eventFile || !values.origin || extra.length > 0)
@@ -451,7 +454,7 @@ async function replayCommand(args: string[]): Promise<void> {
     secret: signingSecret(config),
     note: (line) => console.error(`edge-resizer: ${line}`),
   });
-  console.log(JSON.stringify(result, null, 2));
+  console.log(values.json ? JSON.stringify(result, null, 2) : summarise(result));
 }
 
 function configurationWith(config: EdgeConfig, overrides: { s3Endpoint: string }): EdgeConfig {
