@@ -1,12 +1,19 @@
 #!/usr/bin/env node
 // `npm run deploy [-- --config FILE] [cdk deploy options]`: `cdk deploy` with the app of cdk.json
-// (outputs written to cdk-outputs.json)
 // (scripts/synth.mjs), which builds dist/ from the same configuration file before synthesising, so
-// the deployed bundles and the template cannot disagree. Needs AWS credentials and a bootstrapped
+// the deployed bundles and the template cannot disagree (outputs written to cdk-outputs.json).
+// Needs AWS credentials, checked first so a missing one costs no build, and a bootstrapped
 // us-east-1 (npx cdk bootstrap aws://ACCOUNT/us-east-1).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { credentialSource, instanceRoleAnswers } from './aws-credentials.mjs';
+
+const found = credentialSource(process.env);
+if ('problem' in found && !(await instanceRoleAnswers(process.env))) {
+  console.error(`deploy: ${found.problem}: run ${found.fix}, then npm run deploy again`);
+  process.exit(1);
+}
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);

@@ -6,7 +6,7 @@
 // The configuration: --config FILE, else $EDGE_RESIZER_CONFIG, else edge-resizer.config.json if present.
 // --dist DIR builds the deployables there instead of dist/ (tests); CDK_OUTDIR moves cdk.out.
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -59,6 +59,16 @@ if (configFile) process.env.EDGE_RESIZER_CONFIG = configFile;
 if (dist) process.env.EDGE_RESIZER_DIST = dist;
 try {
   createRequire(import.meta.url)(outfile);
+  // Say where the template went, unless the CDK CLI runs this app (deploy), which reports its own.
+  if (!process.env.CDK_CLI_VERSION) {
+    const outdir = process.env.CDK_OUTDIR || path.join(root, 'cdk.out');
+    const templates = readdirSync(outdir).filter((name) => name.endsWith('.template.json'));
+    for (const name of templates) {
+      const file = path.join(outdir, name);
+      const relative = path.relative(process.cwd(), file);
+      console.error(`synth: template written to ${relative.startsWith('..') ? file : relative}`);
+    }
+  }
 } catch (error) {
   console.error(`synth: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;

@@ -390,7 +390,10 @@ describe('edge-resizer replay', () => {
   test('signing: unsigned is the viewer function 403, signed is resized', async () => {
     const config = configFile('{"signing":{"required":true}}');
     const env = { EDGE_RESIZER_SECRET: 'replay-secret' };
-    const denied = await cli(['replay', event('width=100'), '--origin', root, '--config', config], env);
+    const denied = await cli(
+      ['replay', event('width=100'), '--origin', root, '--config', config, '--json'],
+      env,
+    );
     expect(denied.code).toBe(0);
     expect(JSON.parse(denied.stdout)).toMatchObject({ statusCode: 403 });
     const signed = await signPath('/photo.jpg?width=100', 'replay-secret', {
@@ -398,7 +401,7 @@ describe('edge-resizer replay', () => {
       signing: { required: true },
     });
     const query = signed.slice(signed.indexOf('?') + 1);
-    const served = await cli(['replay', event(query), '--origin', root, '--config', config], env);
+    const served = await cli(['replay', event(query), '--origin', root, '--config', config, '--json'], env);
     const result = JSON.parse(served.stdout);
     expect(result.status).toBe('200');
     expect((await sharp(Buffer.from(result.body, 'base64')).metadata()).width).toBe(100);

@@ -214,6 +214,10 @@ const checks: [RegExp, (line: string) => Promise<void>][] = [
     /^npx edge-resizer replay /,
     async (line) => {
       const { stdout } = await run(process.execPath, [CLI, ...words(line).slice(2)], { cwd: root });
+      if (!line.includes('--json')) {
+        expect(stdout).toMatch(/^200 OK: resized, image\/\w+, \d+ bytes, \d+x\d+\n$/);
+        return;
+      }
       const result = JSON.parse(stdout);
       expect(result.status).toBe('200');
       expect(result.headers['content-type'][0].value).toMatch(/^image\//);

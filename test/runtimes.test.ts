@@ -249,7 +249,14 @@ describe('the Lambda@Edge bundle replays alike under Node 22 (the Lambda runtime
       fixtures.includes(f),
     ),
   )('%s', async (fixture) => {
-    const args = ['dist/cli.js', 'replay', path.join('test/fixtures/events', fixture), '--origin', 'samples'];
+    const args = [
+      'dist/cli.js',
+      'replay',
+      path.join('test/fixtures/events', fixture),
+      '--origin',
+      'samples',
+      '--json',
+    ];
     const [a, b] = await Promise.all([run(process.execPath, args), run(path.resolve(BIN.node22), args)]);
     const strip = (text: string) => {
       const result = JSON.parse(text);

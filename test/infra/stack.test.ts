@@ -191,15 +191,19 @@ test('cdk-nag is live: an unreasoned finding fails synthesis', () => {
   expect(() => app.synth()).toThrow(/AwsSolutions-S1/);
 });
 
-test('npm run synth writes the template offline, without AWS credentials', async () => {
+test('npm run synth writes the template offline, without AWS credentials, and prints where', async () => {
   const outdir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-synth-'));
   const env: NodeJS.ProcessEnv = { ...process.env, CDK_OUTDIR: outdir };
   for (const name of Object.keys(env))
     if (name.startsWith('AWS_') || name === 'CDK_DEFAULT_ACCOUNT') delete env[name];
   const dist = mkdtempSync(path.join(tmpdir(), 'edge-resizer-dist-'));
-  await promisify(execFile)(process.execPath, ['scripts/synth.mjs', '--dist', dist], { env });
+  const { stderr } = await promisify(execFile)(process.execPath, ['scripts/synth.mjs', '--dist', dist], {
+    env,
+  });
   const templates = readdirSync(outdir).filter((name) => name.endsWith('.template.json'));
   expect(templates).toEqual(['EdgeResizer.template.json']);
+  // It says where the template went.
+  expect(stderr).toBe(`synth: template written to ${path.join(outdir, 'EdgeResizer.template.json')}\n`);
   expect(
     JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')).pluginReports[0].conclusion,
   ).toBe('success');

@@ -199,6 +199,7 @@ describe('edge-resizer replay prints exactly what the handler returns', () => {
       path.join(FIXTURES, `${name}.json`),
       '--origin',
       corpus,
+      '--json',
     ]);
     expect(withoutTimings(JSON.parse(fromFolder.stdout))).toEqual(withoutTimings(expected));
     const fromS3 = await run(process.execPath, [
@@ -209,6 +210,7 @@ describe('edge-resizer replay prints exactly what the handler returns', () => {
       's3://photos',
       '--s3-endpoint',
       s3.endpoint,
+      '--json',
     ]);
     expect(withoutTimings(JSON.parse(fromS3.stdout))).toEqual(withoutTimings(expected));
   });

@@ -9,27 +9,35 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CODEC_VERSIONS } from '../../codecs/versions.js';
-import { resolveConfig } from '../../core/config.js';
+import { type ResizerConfig, resolveConfig } from '../../core/config.js';
 import { ResizerError } from '../../core/errors.js';
-import { type OutputFormat, outputFormatOfName } from '../../core/options.js';
+import { FORMAT_PARAMS, formatOfName, type OutputFormat, outputFormatOfName } from '../../core/options.js';
 import { parseQuery } from '../../core/params.js';
+import { probe } from '../../core/probe.js';
 import { signPath } from '../../core/signing.js';
 import { transform } from '../../core/transform.js';
 import { type EdgeConfig, resolveEdgeConfig } from '../lambda-edge/config.js';
 import { loadConfig } from './config-file.js';
-import { replay } from './replay.js';
+import { replay, summarise } from './replay.js';
 import { startServer } from './server.js';
 
 const HELP: Record<string, string> = {
-  resize: `edge-resizer resize IN -o OUT [--width N] [--height N] [--fit F] [--format F] [--quality Q]
+  resize: `edge-resizer resize IN -o OUT [--width N] [--height N] [--fit F] [--format F] [--quality Q] [--config FILE]
   Resizes one image as the edge would. The format comes from --format, else from OUT's extension
   (.jpg .jpeg .png .webp .avif). --fit is cover (default), contain, fill, inside or outside.
+  --config FILE (else edge-resizer.config.json, when present) sets the limits, default quality,
+  background and allowlists, as for serve; every output format is on.
   IN may be a folder: every image below it goes to the same path under the folder OUT, in --format
-  or its own format (PNG for GIF), with a line of progress each.`,
+  or its own format (PNG for GIF), with a line of progress each. An image smaller than asked is
+  written at its own size in that format (--smaller encode, the default) or copied as it is
+  (--smaller copy); SVG and animations are copied as they are; other files are skipped and said
+  so. The exit code is 1 only when an image could not be resized.`,
   serve: `edge-resizer serve [DIR] [--port N] [--host H] [--config FILE]
   Serves the images in DIR (default .) with the URL semantics of the edge, and an index page at /.`,
-  replay: `edge-resizer replay EVENT.json --origin DIR|s3://BUCKET [--s3-endpoint URL] [--config FILE]
-  Runs a recorded CloudFront event through the viewer function and the origin-response handler.`,
+  replay: `edge-resizer replay EVENT.json --origin DIR|s3://BUCKET [--s3-endpoint URL] [--config FILE] [--json]
+  Runs a recorded CloudFront event through the viewer function and the origin-response handler, and
+  prints one line: status, resized or passthrough (and why), content type, bytes and dimensions.
+  --json prints the exact CloudFront result object instead, base64 body included.`,
   sign: `edge-resizer sign PATH?QUERY [--config FILE]
   Prints the signed path; the secret comes from EDGE_RESIZER_SECRET.`,
 };
@@ -46,10 +54,7 @@ class UsageError extends Error {}
 /** `--help` for one command, as an exception so any command can stop there. */
 class HelpRequest extends Error {}
 
-/** `resize` writes what it is asked to: every format this build encodes is on. */
-const RESIZE_CONFIG = resolveConfig({ formats: { webp: true, avif: true } });
-
-type StringOptions = Record<string, { type: 'string'; short?: string }>;
+type StringOptions = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
 function parse(args: string[], options: StringOptions) {
   if (args.includes('--help') || args.includes('-h')) throw new HelpRequest();
@@ -104,18 +109,28 @@ async function resizeCommand(args: string[]): Promise<void> {
     fit: { type: 'string' },
     format: { type: 'string' },
     quality: { type: 'string' },
+    config: { type: 'string' },
+    smaller: { type: 'string' },
   });
   const [input, ...extra] = positionals;
   const output = values.output;
   if (!input || typeof output !== 'string' || extra.length > 0)
     throw new UsageError('resize takes IN and -o OUT');
-
+  const config = resizeConfig(values.config);
   const query = new URLSearchParams();
   for (const name of ['width', 'height', 'fit', 'format', 'quality'] as const) {
     const value = values[name];
     if (typeof value === 'string') query.set(name, value);
   }
-  if (existsSync(input) && statSync(input).isDirectory()) return resizeFolder(input, output, query);
+  checkSides(query, config.limits.maxOutputDimension);
+  checkOutputFormat(query.get('format'));
+  if (existsSync(input) && statSync(input).isDirectory()) {
+    const smaller = values.smaller ?? 'encode';
+    if (smaller !== 'encode' && smaller !== 'copy')
+      throw new UsageError(`Expected one of encode, copy for --smaller but received '${smaller}'`);
+    return resizeFolder(input, output, query, config, smaller);
+  }
+  if (values.smaller !== undefined) throw new UsageError('--smaller applies to a folder of images');
   const inferred = outputFormatOfName(output);
   const asked = query.get('format');
   if (!inferred && (asked === null || asked === 'auto'))
@@ -125,8 +140,10 @@ async function resizeCommand(args: string[]): Promise<void> {
   if (inferred && asked !== null && asked !== 'auto' && asked !== inferred)
     throw new UsageError(`--format ${asked} contradicts the output name '${path.basename(output)}'`);
   if (inferred && (asked === null || asked === 'auto')) query.set('format', inferred);
-  const options = transformOptions(query);
-  const result = await resizeFile(input, output, options);
+  const options = transformOptions(query, config);
+  const bytes = await readInput(input);
+  const result = await resizeBytes(bytes, input, options, config);
+  await writeOutput(output, result.data);
   const { decode, resize, encode } = result.timings;
   console.log(
     `${output}: ${summary(result)} (decode ${decode.toFixed(0)} ms, resize ${resize.toFixed(0)} ms, encode ${encode.toFixed(0)} ms)`,
@@ -139,42 +156,189 @@ function summary(result: Transformed): string {
   return `${result.width}x${result.height} ${result.format}, ${(result.data.byteLength / 1024).toFixed(1)} KiB`;
 }
 
+/**
+ * The configuration file's limits, quality, background and allowlists (--config FILE, else
+ * edge-resizer.config.json when present), with every format this build encodes on: `resize`
+ * writes what it is asked to.
+ */
+function resizeConfig(file: string | undefined): ResizerConfig {
+  const { formats: _formats, signing: _signing, ...config } = configuration(file);
+  return resolveConfig({ ...config, formats: { webp: true, avif: true } });
+}
+
+/**
+ * Width and height are checked against the configuration's output cap, the limit that decides
+ * (the URL grammar's own bound, 16383, is WebP's and never the one a user meets).
+ */
+function checkSides(query: URLSearchParams, cap: number): void {
+  for (const name of ['width', 'height'] as const) {
+    const value = query.get(name);
+    if (value !== null && !(/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= cap))
+      throw new UsageError(`Expected integer between 1 and ${cap} for ${name} but received '${value}'`);
+  }
+}
+
+/** GIF (and SVG) are read, never written: say so rather than that the name disagrees. */
+function checkOutputFormat(asked: string | null): void {
+  if (asked === null || (FORMAT_PARAMS as readonly string[]).includes(asked)) return;
+  const read = formatOfName(`.${asked}`) ?? (asked.toLowerCase() === 'svg' ? 'svg' : undefined);
+  throw new UsageError(
+    read
+      ? `--format ${asked}: ${read.toUpperCase()} is read but not written; choose jpeg, png, webp or avif`
+      : `Expected one of jpeg, png, webp, avif, auto for format but received '${asked}'`,
+  );
+}
+
 /** The query's options, or a usage error naming the bad parameter. */
-function transformOptions(query: URLSearchParams) {
-  const parsed = parseQuery(query, RESIZE_CONFIG);
+function transformOptions(query: URLSearchParams, config: ResizerConfig) {
+  const parsed = parseQuery(query, config);
   if (parsed.kind === 'invalid') throw new UsageError(parsed.error.message);
   return parsed.kind === 'transform' ? parsed.options : {};
 }
 
-async function resizeFile(input: string, output: string, options: ReturnType<typeof transformOptions>) {
-  let bytes: Uint8Array;
+/** What a file-system error code means, for a person; the code itself for anything rarer. */
+const FILE_PROBLEMS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'is a folder',
+  ENOTDIR: 'a parent is not a folder',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EEXIST: 'a file of that name is in the way',
+};
+
+function fileProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code ?? 'error';
+  return FILE_PROBLEMS[code] ?? code;
+}
+
+async function readInput(input: string): Promise<Uint8Array> {
   try {
-    bytes = new Uint8Array(await readFile(input));
+    return new Uint8Array(await readFile(input));
   } catch (error) {
-    throw new Error(`cannot read ${input}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new Error(`${input}: ${fileProblem(error)}`);
   }
-  let result: Transformed;
+}
+
+/** A missing folder is created; a place nothing can be created in is named, with why. */
+async function writeOutput(output: string, data: Uint8Array): Promise<void> {
   try {
-    result = await transform(bytes, options, { config: RESIZE_CONFIG });
+    await mkdir(path.dirname(output), { recursive: true });
+    await writeFile(output, data);
   } catch (error) {
-    throw new Error(`${input}: ${describe(error)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'cannot create a file in that folder' : fileProblem(error);
+    throw new Error(`cannot write ${output}: ${why}`);
   }
-  await mkdir(path.dirname(output), { recursive: true });
-  await writeFile(output, result.data);
-  return result;
+}
+
+async function resizeBytes(
+  bytes: Uint8Array,
+  input: string,
+  options: ReturnType<typeof transformOptions>,
+  config: ResizerConfig,
+): Promise<Transformed> {
+  try {
+    return await transform(bytes, options, { config });
+  } catch (error) {
+    throw new Error(`${input}: ${describe(error, bytes)}`);
+  }
 }
 
 const FORMAT_EXTENSIONS: Record<string, string> = { jpeg: '.jpg', png: '.png', webp: '.webp', avif: '.avif' };
 
+/** A folder's output must be a folder: an existing file, or a name with an image extension, is not. */
+function checkOutputFolder(input: string, output: string): void {
+  const isFile = existsSync(output) && !statSync(output).isDirectory();
+  if (isFile || (!existsSync(output) && formatOfName(output)))
+    throw new UsageError(
+      `-o ${output} ${isFile ? 'is a file' : 'names an image file'}: the images of the folder ${input} go to a folder`,
+    );
+}
+
+/** One file of a folder: written, copied as it is, or skipped (not an image), each with why. */
+type BatchOutcome =
+  | { kind: 'written'; target: string; result: Transformed; note?: string }
+  | { kind: 'copied'; target: string; why: string }
+  | { kind: 'skipped'; why: string };
+
+interface BatchPlan {
+  asked: string | null;
+  options: ReturnType<typeof transformOptions>;
+  config: ResizerConfig;
+  smaller: 'encode' | 'copy';
+}
+
+async function batchFile(
+  source: string,
+  file: string,
+  output: string,
+  plan: BatchPlan,
+): Promise<BatchOutcome> {
+  const bytes = await readInput(source);
+  const info = probeOrUndefined(bytes);
+  if (!info) return { kind: 'skipped', why: 'not an image (not JPEG, PNG, WebP, GIF or AVIF)' };
+  const own = outputFormatOfName(file);
+  const format = (plan.asked && plan.asked !== 'auto' ? plan.asked : (own ?? 'png')) as OutputFormat;
+  const copyTarget = path.join(output, file);
+  if (info.format === 'svg' || info.animated) {
+    await writeOutput(copyTarget, bytes);
+    const what = info.animated ? `animated ${info.format.toUpperCase()}` : 'SVG';
+    return { kind: 'copied', target: copyTarget, why: `${what} is served as it is` };
+  }
+  const target = path.join(output, file.replace(/\.[^./\\]*$/, '') + FORMAT_EXTENSIONS[format]);
+  try {
+    const result = await transform(bytes, { ...plan.options, format }, { config: plan.config });
+    await writeOutput(target, result.data);
+    return { kind: 'written', target, result };
+  } catch (error) {
+    if (!(error instanceof ResizerError) || error.code !== 'upscale') {
+      throw error instanceof ResizerError ? new Error(describe(error, bytes)) : error;
+    }
+  }
+  // Smaller than asked: never enlarged (sharp's withoutEnlargement), so its own size, re-encoded
+  // to the asked format, or with --smaller copy the original bytes.
+  const size = `${info.width}x${info.height}`;
+  if (plan.smaller === 'copy') {
+    await writeOutput(copyTarget, bytes);
+    return { kind: 'copied', target: copyTarget, why: `smaller than asked (${size})` };
+  }
+  const { quality } = plan.options;
+  const result = await transform(bytes, { format, ...(quality ? { quality } : {}) }, { config: plan.config });
+  await writeOutput(target, result.data);
+  return { kind: 'written', target, result, note: ' (smaller than asked: its own size)' };
+}
+
+function probeOrUndefined(bytes: Uint8Array) {
+  try {
+    return probe(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A folder in, a folder out, as sharp-cli users expect: every image below IN (hidden names skipped)
  * is resized to the same relative path under OUT, in --format or else its own format (PNG for GIF),
- * with a line of progress each. A file that cannot be resized is reported and skipped; the exit
- * code is 1 when any was.
+ * with a line of progress each. An image smaller than asked is written at its own size (or copied,
+ * with --smaller copy); SVG and animations are copied as they are, as the edge serves them; other
+ * files are skipped, each with why. The exit code is 1 only when an image could not be handled.
  */
-async function resizeFolder(input: string, output: string, query: URLSearchParams): Promise<void> {
-  const asked = query.get('format');
-  const options = transformOptions(query);
+async function resizeFolder(
+  input: string,
+  output: string,
+  query: URLSearchParams,
+  config: ResizerConfig,
+  smaller: 'encode' | 'copy',
+): Promise<void> {
+  checkOutputFolder(input, output);
+  const plan: BatchPlan = {
+    asked: query.get('format'),
+    options: transformOptions(query, config),
+    config,
+    smaller,
+  };
   const entries = await readdir(input, { recursive: true, withFileTypes: true });
   const files = entries
     .filter((entry) => entry.isFile())
@@ -182,38 +346,49 @@ async function resizeFolder(input: string, output: string, query: URLSearchParam
     .filter((file) => !file.split(path.sep).some((part) => part.startsWith('.')))
     .sort();
   if (!files.length) throw new UsageError(`no files in ${input}`);
-  let failed = 0;
+  const counts = { written: 0, copied: 0, skipped: 0, failed: 0 };
   for (const [index, file] of files.entries()) {
-    const own = outputFormatOfName(file);
-    const format = (asked && asked !== 'auto' ? asked : (own ?? 'png')) as OutputFormat;
-    const target = path.join(output, file.replace(/\.[^./\\]*$/, '') + FORMAT_EXTENSIONS[format]);
     const progress = `[${index + 1}/${files.length}] ${file}`;
+    let outcome: BatchOutcome;
     try {
-      const result = await resizeFile(path.join(input, file), target, { ...options, format });
-      console.error(`${progress} -> ${target}: ${summary(result)}`);
+      outcome = await batchFile(path.join(input, file), file, output, plan);
     } catch (error) {
-      failed++;
+      counts.failed++;
       const reason = (error instanceof Error ? error.message : String(error)).replace(
         `${path.join(input, file)}: `,
         '',
       );
-      console.error(`${progress}: skipped, ${reason}`);
+      console.error(`${progress}: failed, ${reason}`);
+      continue;
     }
+    counts[outcome.kind]++;
+    if (outcome.kind === 'written')
+      console.error(`${progress} -> ${outcome.target}: ${summary(outcome.result)}${outcome.note ?? ''}`);
+    else if (outcome.kind === 'copied')
+      console.error(`${progress} -> ${outcome.target}: copied, ${outcome.why}`);
+    else console.error(`${progress}: skipped, ${outcome.why}`);
   }
-  console.log(`${files.length - failed} of ${files.length} images written to ${output}`);
-  if (failed) throw new Error(`${failed} of ${files.length} files could not be resized (see above)`);
+  const parts = [`${counts.written} resized`, `${counts.copied} copied`, `${counts.skipped} skipped`];
+  if (counts.failed) parts.push(`${counts.failed} failed`);
+  console.log(`${output}: ${parts.join(', ')} of ${files.length} files`);
+  if (counts.failed)
+    throw new Error(`${counts.failed} of ${files.length} images could not be resized (see above)`);
 }
 
-/** What went wrong with an image, said for a person at a terminal. */
-function describe(error: unknown): string {
+/** What went wrong with an image, said for a person at a terminal; decided by code and header. */
+function describe(error: unknown, bytes: Uint8Array): string {
   if (!(error instanceof ResizerError)) return error instanceof Error ? error.message : String(error);
   switch (error.code) {
-    case 'unsupported-input':
-      return error.message.endsWith(' is served as it is')
-        ? error.message.replace(/ is served as it is$/, ' cannot be resized')
-        : `${error.message}: not a JPEG, PNG, WebP, GIF or AVIF image`;
+    case 'unsupported-input': {
+      const info = probeOrUndefined(bytes);
+      if (!info) return 'not an image: not a JPEG, PNG, WebP, GIF or AVIF file';
+      return `${info.animated ? 'animated ' : ''}${info.format.toUpperCase()} input cannot be resized`;
+    }
     case 'upscale':
       return `${error.message}: edge-resizer never enlarges; ask for a smaller size`;
+    case 'too-many-pixels':
+    case 'input-too-large':
+      return `${error.message}: raise "limits" in a configuration file and pass --config FILE`;
     default:
       return error.message;
   }
@@ -264,6 +439,7 @@ async function replayCommand(args: string[]): Promise<void> {
     origin: { type: 'string' },
     's3-endpoint': { type: 'string' },
     config: { type: 'string' },
+    json: { type: 'boolean' },
   });
   const [eventFile, ...extra] = positionals;
   if (!eventFile || !values.origin || extra.length > 0)
@@ -278,7 +454,7 @@ async function replayCommand(args: string[]): Promise<void> {
     secret: signingSecret(config),
     note: (line) => console.error(`edge-resizer: ${line}`),
   });
-  console.log(JSON.stringify(result, null, 2));
+  console.log(values.json ? JSON.stringify(result, null, 2) : summarise(result));
 }
 
 function configurationWith(config: EdgeConfig, overrides: { s3Endpoint: string }): EdgeConfig {

@@ -3,11 +3,12 @@
  * steps of the deployment, as CloudFront would: the viewer step (canonical query, allowlists,
  * signature with EDGE_RESIZER_SECRET, format from Accept) and then the same origin-response handler
  * the Lambda@Edge bundle exports. Returns the CloudFront result: the handler's response, or the
- * viewer function's 403.
+ * viewer function's 403; `summarise` says it in one line.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { canonicalQueryString, splitQuery } from '../../core/canonical.js';
+import { probe } from '../../core/probe.js';
 import { decideViewer } from '../../core/signing.js';
 import { forbidden, type ViewerResponse } from '../cloudfront-function/forbidden.js';
 import type { EdgeConfig } from '../lambda-edge/config.js';
@@ -76,5 +77,36 @@ async function readJson<T>(file: string, what: string): Promise<T> {
     return JSON.parse(text) as T;
   } catch {
     throw new Error(`${file} is not valid JSON`);
+  }
+}
+
+/**
+ * One line for a person: status, what happened and why, and for a generated image its type, bytes
+ * and dimensions (read from the body's header). A passthrough has no body here: CloudFront serves
+ * the origin's own.
+ */
+export function summarise(result: CloudFrontResponse | ViewerResponse): string {
+  if ('statusCode' in result) {
+    return `${result.statusCode} ${result.statusDescription}: refused by the viewer function (${result.headers['x-resizer-denied']?.value ?? 'no reason'})`;
+  }
+  const header = (name: string) => result.headers[name]?.[0]?.value;
+  const type = header('content-type') ?? 'no content type';
+  const status = `${result.status} ${result.statusDescription}`;
+  const reason = header('x-resizer-passthrough');
+  if (reason) return `${status}: passthrough (${reason}), the origin's body as it is, ${type}`;
+  if (result.body === undefined) return `${status}: the origin's response, ${type}`;
+  const body =
+    result.bodyEncoding === 'base64'
+      ? new Uint8Array(Buffer.from(result.body, 'base64'))
+      : new TextEncoder().encode(result.body);
+  return `${status}: resized, ${type}, ${body.byteLength} bytes, ${dimensions(body)}`;
+}
+
+function dimensions(body: Uint8Array): string {
+  try {
+    const { width, height } = probe(body);
+    return `${width}x${height}`;
+  } catch {
+    return 'unknown dimensions';
   }
 }
