@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // A workerd configuration for the built worker (dist/workers), for running it locally with the
-// open-source Workers runtime and no wrangler:
+// open-source Workers runtime and no wrangler. `node scripts/workerd.mjs --origin URL` writes it and
+// runs workerd (stopping cleanly); by hand:
 //   node scripts/workerd-config.mjs --origin http://127.0.0.1:8080/ --port 8787 > dist/workers/config.capnp
-//   npx workerd serve dist/workers/config.capnp
+//   node_modules/.bin/workerd serve dist/workers/config.capnp
 // Every .wasm beside index.mjs is declared as a compiled WebAssembly module, as Workers upload them.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';

@@ -44,13 +44,16 @@ const TYPES: Record<string, string> = {
   svg: 'image/svg+xml',
 };
 
+/** Resolves with the port of the URL the example prints once it serves. */
 function listening(child: ChildProcess, name: string): Promise<number> {
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`${name} did not start: ${output}`)), 30_000);
     const read = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /listening (\d+)/.exec(output);
+      const match = /^edge-resizer (?:on|in) [A-Za-z]+: http:\/\/127\.0\.0\.1:(\d+)\/ \(origin /m.exec(
+        output,
+      );
       if (match) {
         clearTimeout(timer);
         resolve(Number(match[1]));
@@ -72,16 +75,32 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function start(name: string, command: string, args: string[]): Promise<void> {
+/** Starts an example on a free port (PORT=0), or on its own default when `env.PORT` is undefined. */
+async function launch(
+  name: string,
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+) {
   const child = spawn(command, args, {
-    env: { ...process.env, ORIGIN_URL: originUrl, NO_COLOR: '1' },
+    env: { ...process.env, ORIGIN_URL: originUrl, NO_COLOR: '1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   const port = await listening(child, name);
-  runtimes.push({ name, base: `http://127.0.0.1:${port}`, child });
+  return { name, base: `http://127.0.0.1:${port}`, child, port, stderr: () => stderr };
 }
 
-async function startWorkerd(name = 'workerd'): Promise<Runtime> {
+async function start(name: string, command: string, args: string[]): Promise<void> {
+  const { base, child } = await launch(name, command, args);
+  runtimes.push({ name, base, child });
+}
+
+/** workerd itself, for measuring its own process's memory. */
+async function startWorkerd(name: string): Promise<Runtime> {
   const dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-workerd-'));
   cpSync('dist/workers', dir, { recursive: true });
   const port = await freePort();
@@ -101,9 +120,21 @@ async function startWorkerd(name = 'workerd'): Promise<Runtime> {
       break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const runtime = { name, base, child };
-  if (name === 'workerd') runtimes.push(runtime);
-  return runtime;
+  return { name, base, child };
+}
+
+/** The documented way: scripts/workerd.mjs, on a copy of dist/workers (it writes its config there). */
+async function startWorkerdScript(): Promise<Runtime & { port: number }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-workerd-'));
+  cpSync('dist/workers', dir, { recursive: true });
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    ['scripts/workerd.mjs', '--origin', originUrl, '--port', String(port), '--dir', dir],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  expect(await listening(child, 'workerd')).toBe(port);
+  return { name: 'workerd', base: `http://127.0.0.1:${port}`, child, port };
 }
 
 /** Incompressible pixels, RGB or RGBA: with no shrink-on-load, the worst case for memory at a size. */
@@ -122,6 +153,10 @@ beforeAll(async () => {
   writeFileSync(path.join(corpus, 'worker-max-alpha.avif'), await noise(1095, 4).avif(avif).toBuffer()); // 1.199 MP
   writeFileSync(path.join(corpus, 'worker-over.png'), await noise(1300, 3).png().toBuffer()); // 1.69 MP
   writeFileSync(path.join(corpus, 'worker-over-alpha.png'), await noise(1100, 4).png().toBuffer()); // 1.21 MP
+  writeFileSync(
+    path.join(corpus, 'small.avif'),
+    await sharp(path.join(corpus, 'photo.jpg')).resize(120).avif().toBuffer(),
+  );
   origin = createServer((req, res) => {
     const file = path.join(corpus, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
     try {
@@ -144,7 +179,9 @@ beforeAll(async () => {
       'test/runtimes/serve.deno.mjs',
     ]),
     start('bun', path.resolve(BIN.bun), ['test/runtimes/serve.bun.mjs']),
-    startWorkerd().then(() => undefined),
+    startWorkerdScript().then((runtime) => {
+      runtimes.push(runtime);
+    }),
   ]);
 }, 120_000);
 
@@ -306,6 +343,142 @@ describe('Worker memory: what its default limits admit fits in 128 MB', () => {
       await over.arrayBuffer();
     } finally {
       worker.child.kill();
+    }
+  });
+});
+
+describe('the examples: a URL printed, a port clear of `npm start`, a clean stop', () => {
+  const EXAMPLES = [
+    ['deno', 8000, BIN.deno, ['run', '--allow-net', '--allow-env', 'test/runtimes/serve.deno.mjs']],
+    ['bun', 8001, BIN.bun, ['test/runtimes/serve.bun.mjs']],
+    ['node', 8002, process.execPath, ['test/runtimes/serve.node.mjs']],
+  ] as const;
+
+  /** Whether anything accepts connections on the port. */
+  const answers = (port: number) =>
+    fetch(`http://127.0.0.1:${port}/`).then(
+      () => true,
+      () => false,
+    );
+  function exited(child: ChildProcess): Promise<{ code: number | null; signal: string | null }> {
+    if (child.exitCode !== null || child.signalCode !== null)
+      return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+    return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  test.each(EXAMPLES)(
+    '%s: its default port is %i, not 3000; it prints its URL and serves there; SIGTERM exits 0 and frees the port',
+    async (name, port, bin, args) => {
+      const example = await launch(name, path.resolve(bin), [...args], { PORT: undefined });
+      try {
+        expect(example.port).toBe(port);
+        const res = await fetch(`${example.base}/photo.jpg?width=100`);
+        expect(res.status).toBe(200);
+        expect((await sharp(new Uint8Array(await res.arrayBuffer())).metadata()).width).toBe(100);
+      } finally {
+        example.child.kill('SIGTERM');
+      }
+      expect(await exited(example.child)).toEqual({ code: 0, signal: null });
+      expect(await answers(port)).toBe(false);
+    },
+  );
+
+  test.each(EXAMPLES)(
+    '%s without ORIGIN_URL: one line saying what to set, exit 2',
+    async (name, _port, bin, args) => {
+      const child = spawn(path.resolve(bin), [...args], {
+        env: { ...process.env, ORIGIN_URL: '', NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      expect(await exited(child)).toEqual({ code: 2, signal: null });
+      expect(stderr).toBe(
+        `serve.${name}.mjs: set ORIGIN_URL to the base URL of the images, e.g. http://127.0.0.1:3000/\n`,
+      );
+    },
+  );
+
+  test('workerd (scripts/workerd.mjs): stopping it by its PID stops workerd too and frees the port', async () => {
+    const worker = await startWorkerdScript();
+    const script = worker.child.pid as number;
+    const children = readFileSync(`/proc/${script}/task/${script}/children`, 'utf8').trim().split(/\s+/);
+    expect(children).toHaveLength(1);
+    const workerd = Number(children[0]);
+    expect(readFileSync(`/proc/${workerd}/cmdline`, 'utf8')).toMatch(/workerd\0serve\0/);
+    const res = await fetch(`${worker.base}/photo.jpg?width=100`);
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    worker.child.kill('SIGTERM');
+    expect(await exited(worker.child)).toEqual({ code: 0, signal: null });
+    expect(alive(workerd)).toBe(false);
+    expect(await answers(worker.port)).toBe(false);
+  });
+
+  test('workerd (scripts/workerd.mjs): without --origin, one line and exit 2', async () => {
+    const child = spawn(process.execPath, ['scripts/workerd.mjs'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    expect(await exited(child)).toEqual({ code: 2, signal: null });
+    expect(stderr).toMatch(/^workerd: --origin URL is required: .*\n$/);
+  });
+});
+
+describe('Deno and AVIF: the read permission', () => {
+  const deno = (read: boolean) =>
+    launch('deno', path.resolve(BIN.deno), [
+      'run',
+      '--allow-net',
+      '--allow-env',
+      ...(read ? ['--allow-read=dist'] : []),
+      'test/runtimes/serve.deno.mjs',
+    ]);
+
+  test('without --allow-read: codec-unavailable, transient, and the console names the flag', async () => {
+    const example = await deno(false);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const res = await fetch(`${example.base}/small.avif?width=60`);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('x-resizer-passthrough')).toBe('codec-unavailable');
+        expect(res.headers.get('cache-control')).toBe('public, max-age=10');
+        expect(
+          Buffer.from(await res.arrayBuffer()).equals(readFileSync(path.join(corpus, 'small.avif'))),
+        ).toBe(true);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200)); // stderr is a pipe: let it drain
+      const lines = example.stderr().trim().split('\n');
+      // Once, however many requests: a deployment's problem, not each request's.
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /^edge-resizer: The avif decoder module could not be read: the runtime denied reading it: grant read access to edge-resizer's dist\/ folder.*\(Deno: --allow-read=node_modules\/edge-resizer\/dist;.*Requires read access to ".*avif-decode\.wasm"/,
+      );
+    } finally {
+      example.child.kill('SIGTERM');
+    }
+  });
+
+  test('with --allow-read for dist/: the AVIF is resized', async () => {
+    const example = await deno(true);
+    try {
+      const res = await fetch(`${example.base}/small.avif?width=60`);
+      expect(res.headers.get('x-resizer-passthrough')).toBeNull();
+      const meta = await sharp(new Uint8Array(await res.arrayBuffer())).metadata();
+      expect(meta.width).toBe(60);
+    } finally {
+      example.child.kill('SIGTERM');
     }
   });
 });

@@ -118,6 +118,7 @@ export class WasmSlot<T> {
       },
       (error: unknown) => {
         if (this.#instance === instance) this.#instance = undefined;
+        if (error instanceof ResizerError) throw error;
         throw new ResizerError('codec-failure', `Could not initialise the ${this.name} module`, {
           cause: error,
         });
@@ -228,7 +229,7 @@ export class WasmSlot<T> {
   }
 
   async #create(): Promise<T> {
-    this.#module ??= compile(this.#source).catch((error: unknown) => {
+    this.#module ??= compile(this.name, this.#source).catch((error: unknown) => {
       this.#module = undefined;
       throw error;
     });
@@ -236,9 +237,36 @@ export class WasmSlot<T> {
   }
 }
 
-async function compile(source: WasmSource): Promise<WebAssembly.Module> {
+async function compile(name: string, source: WasmSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
-  return WebAssembly.compile(typeof source === 'function' ? await source() : source);
+  return WebAssembly.compile(typeof source === 'function' ? await load(name, source) : source);
+}
+
+/** Reads a module kept in a file: a refusal says which permission is missing, not just "failed". */
+async function load(name: string, read: () => Promise<Uint8Array<ArrayBuffer>>) {
+  try {
+    return await read();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const hint = isPermissionDenied(error)
+      ? "the runtime denied reading it: grant read access to edge-resizer's dist/ folder, where its .wasm files are (Deno: --allow-read=node_modules/edge-resizer/dist; Node's permission model: --allow-fs-read)"
+      : 'its .wasm file must sit beside the bundle that imports it';
+    throw new ResizerError('codec-unavailable', `The ${name} module could not be read: ${hint} (${reason})`, {
+      cause: error,
+    });
+  }
+}
+
+/** Deno's NotCapable (PermissionDenied before Deno 2), Node's permission model, or the file system's. */
+function isPermissionDenied(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    error.name === 'NotCapable' ||
+    error.name === 'PermissionDenied' ||
+    code === 'ERR_ACCESS_DENIED' ||
+    code === 'EACCES'
+  );
 }
 
 /** A slot for one of our own kernels (wasm/*.c): no imports, its exports are its API. */

@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'output-too-large', // the requested output exceeds the output dimension limit
   'format-disabled', // the requested output format is switched off in the configuration
   'codec-failure', // a codec trapped or ran out of memory
+  'codec-unavailable', // a codec's WebAssembly could not be read (a runtime permission, a missing file)
   'timeout', // the request's time budget ran out between stages
   'width-not-allowed', // the configuration allows only listed widths, and snapping is off
   'height-not-allowed', // the same, for heights

@@ -4,24 +4,30 @@
  * platform owns (status line, Content-Length, body encoding).
  */
 import type { ResizerConfig } from './config.js';
-import { type ErrorCode, isResizerError } from './errors.js';
+import { ERROR_CODES, type ErrorCode, isResizerError } from './errors.js';
 import type { ParsedQuery } from './params.js';
 import { MIME_TYPES, planTransform, type TransformResult, transform } from './transform.js';
 
 /** Header naming why a response is the original rather than a resized image. */
 export const PASSTHROUGH_HEADER = 'x-resizer-passthrough';
 
+/** The reasons adapters add to the transform's error codes: the platform's own. */
+export const PLATFORM_REASONS = [
+  'no-parameters', // nothing to do: no recognised parameter
+  'origin-status', // the origin did not answer 200
+  'origin-missing', // the object vanished between the origin's answer and our fetch
+  'origin-timeout', // fetching the original took longer than the budget
+  'origin-error', // fetching the original failed otherwise
+  'invalid-key', // the URI is not a usable object key
+  'response-too-large', // the generated response would exceed the platform's limit
+  'internal-error',
+] as const;
+
 /** Every reason an adapter serves the original: the transform's error codes plus the platform's own. */
-export type PassthroughReason =
-  | ErrorCode
-  | 'no-parameters' // nothing to do: no recognised parameter
-  | 'origin-status' // the origin did not answer 200
-  | 'origin-missing' // the object vanished between the origin's answer and our fetch
-  | 'origin-timeout' // fetching the original took longer than the budget
-  | 'origin-error' // fetching the original failed otherwise
-  | 'invalid-key' // the URI is not a usable object key
-  | 'response-too-large' // the generated response would exceed the platform's limit
-  | 'internal-error';
+export type PassthroughReason = ErrorCode | (typeof PLATFORM_REASONS)[number];
+
+/** Every value `x-resizer-passthrough` can take (the README lists each; test/readme-reasons.test.ts). */
+export const PASSTHROUGH_REASONS: readonly PassthroughReason[] = [...ERROR_CODES, ...PLATFORM_REASONS];
 
 /**
  * Passthroughs caused by a passing condition: the original is the wrong answer for the key, so it
@@ -34,6 +40,8 @@ export const TRANSIENT_REASONS: readonly PassthroughReason[] = [
   'origin-missing',
   'timeout',
   'codec-failure',
+  // A permission the runtime withholds (Deno without --allow-read) is fixed by a restart: not for long.
+  'codec-unavailable',
   'internal-error',
 ];
 

@@ -186,6 +186,7 @@ describe('respond', () => {
     expect([...TRANSIENT_REASONS].sort()).toEqual(
       [
         'codec-failure',
+        'codec-unavailable',
         'internal-error',
         'origin-error',
         'origin-missing',

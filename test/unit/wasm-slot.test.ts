@@ -76,6 +76,57 @@ test('bad bytes fail initialisation with a typed error, and a later good source 
   expect(await s.use('codec-failure', (api) => api.ok())).toBe(42);
 });
 
+describe('a module kept in a file that cannot be read', () => {
+  /** A reader that fails as the runtime would, then (permission granted, file restored) succeeds. */
+  function reader(error: Error) {
+    let calls = 0;
+    return {
+      calls: () => calls,
+      read: async () => {
+        calls++;
+        if (calls === 1) throw error;
+        return MODULE;
+      },
+    };
+  }
+  const denied = (name: string, props: Record<string, unknown> = {}) =>
+    Object.assign(Object.defineProperty(new Error('denied'), 'name', { value: name }), props);
+
+  test.each([
+    ["Deno's NotCapable", denied('NotCapable')],
+    ["Deno 1's PermissionDenied", denied('PermissionDenied')],
+    ["Node's permission model", denied('Error', { code: 'ERR_ACCESS_DENIED' })],
+    ['the file system', denied('Error', { code: 'EACCES' })],
+  ])('%s: codec-unavailable, naming the permission, and retried', async (_label, error) => {
+    const source = reader(error);
+    const s = new WasmSlot<Api>('avif decoder', source.read, async (module) => {
+      return (await WebAssembly.instantiate(module)).exports as unknown as Api;
+    });
+    const failure = await s.use('codec-failure', (api) => api.ok()).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ name: 'ResizerError', code: 'codec-unavailable', cause: error });
+    expect((failure as Error).message).toMatch(
+      /^The avif decoder module could not be read: the runtime denied reading it: grant read access to edge-resizer's dist\/ folder.*--allow-read=node_modules\/edge-resizer\/dist.*--allow-fs-read\) \(denied\)$/,
+    );
+    expect(await s.use('codec-failure', (api) => api.ok())).toBe(42);
+    expect(source.calls()).toBe(2);
+  });
+
+  test('a missing file: codec-unavailable, saying where it belongs', async () => {
+    const s = new WasmSlot<Api>(
+      'gif decoder',
+      reader(denied('Error', { code: 'ENOENT' })).read,
+      async (m) => {
+        return (await WebAssembly.instantiate(m)).exports as unknown as Api;
+      },
+    );
+    await expect(s.get()).rejects.toMatchObject({
+      code: 'codec-unavailable',
+      message:
+        'The gif decoder module could not be read: its .wasm file must sit beside the bundle that imports it (denied)',
+    });
+  });
+});
+
 // (module (memory (export "memory") 1) (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))
 const GROWING = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x03, 0x02,

@@ -53,9 +53,10 @@ export function createFetchHandler(options: FetchHandlerOptions): FetchHandler {
     throw new TypeError('Invalid configuration: signing.required needs a secret');
   }
   const read = typeof options.origin === 'string' ? urlOrigin(options.origin) : options.origin;
+  const warn = warnOnce();
   return async (request) => {
     try {
-      return await handle(request, config, read, options.secret);
+      return await handle(request, config, read, options.secret, warn);
     } catch (error) {
       // A bug must not become an opaque 500 without a reason; the original cannot be sent either.
       const detail = error instanceof Error ? error.message : String(error);
@@ -69,6 +70,7 @@ async function handle(
   config: EdgeConfig,
   read: OriginFunction,
   secret: string | undefined,
+  warn: (message: string) => void,
 ): Promise<Response> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return text(405, 'Method not allowed', { allow: 'GET, HEAD' });
@@ -142,11 +144,25 @@ async function handle(
     },
     config,
   );
-  if (outcome.kind === 'original') return passthrough(bodyOf(), outcome.reason, config, false);
+  if (outcome.kind === 'original') {
+    // The header alone cannot say which permission a deployment lacks; the operator's console can.
+    if (outcome.reason === 'codec-unavailable') warn(`edge-resizer: ${outcome.detail}`);
+    return passthrough(bodyOf(), outcome.reason, config, false);
+  }
   return new Response(asBody(outcome.result.data), {
     status: 200,
     headers: { ...outcome.headers, 'content-length': String(outcome.result.data.byteLength) },
   });
+}
+
+/** Logs each distinct message once per handler: a missing permission is a deployment's, not a request's. */
+function warnOnce(): (message: string) => void {
+  const seen = new Set<string>();
+  return (message) => {
+    if (seen.has(message)) return;
+    seen.add(message);
+    console.error(message);
+  };
 }
 
 /** The viewer step for a Request: canonical query, allowlists, signature, format from Accept. */
