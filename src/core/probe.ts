@@ -4,7 +4,7 @@
  * allocation. Written by hand rather than taken from a package: it must also report what the
  * decoders cannot take (CMYK JPEG, animation), and every read is bounds-checked.
  */
-import { ResizerError } from './errors.js';
+import { isResizerError, ResizerError } from './errors.js';
 import { fileBrands, type HeifAvif, parseAvif } from './heif.js';
 import type { InputFormat } from './options.js';
 
@@ -62,6 +62,22 @@ export function probe(bytes: Uint8Array): ImageInfo {
     default:
       throw new ResizerError('unsupported-input', 'Unrecognised image format');
   }
+}
+
+/** Bytes below which an unrecognised start may still be a format whose signature is further in (SVG). */
+export const MIN_SNIFF_BYTES = 1024;
+
+/**
+ * Whether a failure to probe or plan from the first `seen` bytes of an original may only mean that
+ * the header is not all there yet: the per-format parsers report a cut header as `corrupt-input`
+ * (or, for a structure they walk, a thrown range error), and a short start may not show its
+ * signature. A complete original, or any other refusal, is final.
+ */
+export function needsMoreBytes(error: unknown, seen: number, complete: boolean): boolean {
+  if (complete) return false;
+  if (!isResizerError(error)) return true;
+  if (error.code === 'corrupt-input') return true;
+  return error.code === 'unsupported-input' && seen < MIN_SNIFF_BYTES;
 }
 
 /** An ISOBMFF file whose major brand, or a compatible brand, is AVIF's (still or sequence). */

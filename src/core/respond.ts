@@ -6,6 +6,7 @@
 import type { ResizerConfig } from './config.js';
 import { ERROR_CODES, type ErrorCode, isResizerError } from './errors.js';
 import type { ParsedQuery } from './params.js';
+import { needsMoreBytes } from './probe.js';
 import { MIME_TYPES, planTransform, type TransformResult, transform } from './transform.js';
 
 /** Header naming why a response is the original rather than a resized image. */
@@ -121,6 +122,26 @@ export function headOutcome(
     return { kind: 'planned', headers };
   } catch (error) {
     return passthrough(error);
+  }
+}
+
+/**
+ * The decision on the first bytes of an original, for adapters that stream it: `admitted` when its
+ * header plans a resize (read the rest), the original with its reason when the header alone refuses
+ * it (the body is never held), or `more` while the header may still be cut short.
+ */
+export function prefixOutcome(
+  prefix: Uint8Array,
+  complete: boolean,
+  request: Pick<ResizeRequest, 'query' | 'accept'>,
+  config: ResizerConfig,
+): OriginalOutcome | { kind: 'admitted' } | { kind: 'more' } {
+  if (request.query.kind === 'invalid') return passthrough(request.query.error);
+  try {
+    planTransform(prefix, request.query.options, { accept: request.accept, config });
+    return { kind: 'admitted' };
+  } catch (error) {
+    return needsMoreBytes(error, prefix.byteLength, complete) ? { kind: 'more' } : passthrough(error);
   }
 }
 

@@ -17,19 +17,15 @@ import {
   isTransient,
   PASSTHROUGH_HEADER,
   type PassthroughReason,
+  prefixOutcome,
+  type ResizeRequest,
   resizeOutcome,
   TRANSIENT_CACHE_CONTROL,
 } from '../../core/respond.js';
 import { decideViewer } from '../../core/signing.js';
 import { type EdgeConfig, type EdgeConfigOverrides, resolveEdgeConfig } from '../lambda-edge/config.js';
-import {
-  foundOrNot,
-  isMissing,
-  rangeHeader,
-  readBody,
-  readCapped,
-  withOneRetry,
-} from '../lambda-edge/origin.js';
+import { foundOrNot, isMissing, rangeHeader, readBody, withOneRetry } from '../lambda-edge/origin.js';
+import { bytesRead, type OpenBody, openBody, readAtLeast, readRest, streamOn } from './body.js';
 
 export type OriginFunction = (
   key: string,
@@ -110,11 +106,20 @@ async function handle(
 
   const declared = Number(original.headers.get('content-length') ?? Number.NaN);
   if (declared > config.limits.maxInputBytes) return passthrough(original, 'input-too-large', config, head);
+  const query = { kind: 'transform' as const, options: decision.options };
   let bytes: Uint8Array;
   try {
-    bytes = head
-      ? await readBody(original, config.limits.maxInputBytes, HEAD_PROBE_BYTES)
-      : await readCapped(original, config.limits.maxInputBytes);
+    if (head) bytes = await readBody(original, config.limits.maxInputBytes, HEAD_PROBE_BYTES);
+    else {
+      const body = openBody(original);
+      const verdict = await probeFirstBytes(body, { query, accept }, config);
+      if (verdict.kind === 'original') {
+        const rest = new Response(streamOn(body), { status: original.status, headers: original.headers });
+        return passthrough(rest, verdict.reason, config, false);
+      }
+      // Admitted, or a header longer than the probe reads: the transform decides on the whole.
+      bytes = await readRest(body, config.limits.maxInputBytes);
+    }
   } catch (error) {
     // Past the limit while reading (no declared length): read it again, this time streamed through.
     if (isResizerError(error) && error.code === 'input-too-large') {
@@ -124,7 +129,6 @@ async function handle(
     throw error;
   }
   const originCacheControl = original.headers.get('cache-control') ?? undefined;
-  const query = { kind: 'transform' as const, options: decision.options };
   // The bytes read stand for the original from here on (the stream is spent).
   const bodyOf = () =>
     new Response(head ? null : asBody(bytes), { status: original.status, headers: original.headers });
@@ -163,6 +167,25 @@ function warnOnce(): (message: string) => void {
     seen.add(message);
     console.error(message);
   };
+}
+
+/** Bytes read before the first probe: every format's fixed header, and SVG's opening tag. */
+const FIRST_PROBE_BYTES = 4096;
+
+/**
+ * The header's decision from the fewest first bytes: read, probe, and read twice as far while the
+ * header may be cut short, up to the bytes a HEAD reads (HEAD_PROBE_BYTES, as on Lambda@Edge).
+ */
+async function probeFirstBytes(
+  body: OpenBody,
+  request: Pick<ResizeRequest, 'query' | 'accept'>,
+  config: EdgeConfig,
+): Promise<ReturnType<typeof prefixOutcome>> {
+  for (let want = FIRST_PROBE_BYTES; ; want *= 2) {
+    await readAtLeast(body, Math.min(want, HEAD_PROBE_BYTES));
+    const verdict = prefixOutcome(bytesRead(body), body.done, request, config);
+    if (verdict.kind !== 'more' || body.done || body.total >= HEAD_PROBE_BYTES) return verdict;
+  }
 }
 
 /** The viewer step for a Request: canonical query, allowlists, signature, format from Accept. */

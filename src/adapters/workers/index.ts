@@ -57,8 +57,18 @@ export function r2Origin(bucket: R2Bucket): OriginFunction {
  * JPEG shrunk on load to 1/4, 1.56 MP, takes 55); with alpha, which costs more a pixel, 92 MiB at
  * 1.2 MP (an RGBA AVIF; 128 at 1.6 MP). Larger decodes are served as the original
  * (`too-many-pixels`).
+ *
+ * Input bytes: the header is probed from the first bytes and a refusal streams the original through,
+ * but an admitted original is held whole, once as read and once in the decoder's memory (which never
+ * shrinks), beside the decode: 10 MiB keeps that (2 x 10 + 94 MiB) under 128 MB, and a 12 MP phone
+ * photo or a 5000x5000 JPEG at ordinary quality is well under it. Larger originals are served as
+ * they are (`input-too-large`), streamed, never held.
  */
-export const WORKER_LIMITS = { maxDecodedPixels: 1_600_000, maxDecodedAlphaPixels: 1_200_000 };
+export const WORKER_LIMITS = {
+  maxDecodedPixels: 1_600_000,
+  maxDecodedAlphaPixels: 1_200_000,
+  maxInputBytes: 10 * 1024 * 1024,
+};
 
 export function workerConfig(baked: EdgeConfigOverrides = {}): EdgeConfig {
   return resolveEdgeConfig({ ...baked, limits: { ...WORKER_LIMITS, ...baked.limits } });
