@@ -140,6 +140,7 @@ describe('a few thousand generated requests', () => {
           { uri: '/photos/cat.jpg', pairs: request.pairs, accept: request.accept },
           rules,
           () => false,
+          0,
         );
         const expected = decision.kind === 'transform' ? canonicalQueryString(decision.options) : '';
         expect(forwardedQuery(result), JSON.stringify(request)).toBe(expected);
