@@ -296,7 +296,9 @@ export function pathSegments(path: string): string[] | undefined {
  * reads a literal `+` in a path as a space), becomes %XX in upper case.
  */
 export function encodeSegment(segment: string): string {
-  return encodeURIComponent(segment).replace(/%(2[46C]|3[ABD]|40)/g, (escape) => decodeURIComponent(escape));
+  return encodeURIComponent(segment).replace(/%(2[46C]|3[ABD]|40)/g, (literal) =>
+    decodeURIComponent(literal),
+  );
 }
 
 /**
