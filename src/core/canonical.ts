@@ -261,6 +261,59 @@ export function canonicalQueryString(options: TransformOptions): string {
 }
 
 /**
+ * One path segment decoded once, or undefined when it is not a plain name: a malformed escape, or a
+ * segment that is empty, `.` or `..`, or holds `/`, `\` or NUL, which a URL parser or a file system
+ * downstream would resolve or split (the request could leave the origin's prefix). The one rule for
+ * the origin's object keys (keys.ts) and for the viewer function's canonical path.
+ */
+export function decodeSegment(raw: string): string | undefined {
+  let segment: string;
+  try {
+    segment = decodeURIComponent(raw);
+  } catch (_error) {
+    return undefined;
+  }
+  if (segment === '' || segment === '.' || segment === '..' || /[/\\\0]/.test(segment)) return undefined;
+  return segment;
+}
+
+/** The decoded segments of a path that starts with `/`, or undefined when any segment is unsafe. */
+export function pathSegments(path: string): string[] | undefined {
+  if (path.charAt(0) !== '/') return undefined;
+  const raw = path.slice(1).split('/');
+  const segments: string[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const segment = decodeSegment(raw[i] as string);
+    if (segment === undefined) return undefined;
+    segments.push(segment);
+  }
+  return segments;
+}
+
+/**
+ * A decoded segment written one way: what a path may hold literally (RFC 3986's pchar: letters,
+ * digits, `-._~!$&'()*,;=:@`) stays literal, as browsers send it; anything else, `+` included (S3
+ * reads a literal `+` in a path as a space), becomes %XX in upper case.
+ */
+export function encodeSegment(segment: string): string {
+  return encodeURIComponent(segment).replace(/%(2[46C]|3[ABD]|40)/g, (literal) =>
+    decodeURIComponent(literal),
+  );
+}
+
+/**
+ * The path every spelling of one object shares (`/%6Candscape.jpg`, `/l%61ndscape.jpg` and
+ * `/landscape.jpg` are `/landscape.jpg`): each segment decoded once, then encoded one way; undefined
+ * for a path the origin would refuse.
+ */
+export function canonicalPath(uri: string): string | undefined {
+  const segments = pathSegments(uri);
+  if (segments === undefined) return undefined;
+  for (let i = 0; i < segments.length; i++) segments[i] = encodeSegment(segments[i] as string);
+  return '/' + segments.join('/');
+}
+
+/**
  * Media types an Accept header names explicitly with q > 0. Wildcards do not count: a client that
  * sends only `*\/*` (curl) has not said it can display WebP.
  */
@@ -293,10 +346,36 @@ export function negotiatedFormat(
 
 /** The query parameter holding a signature; never part of the canonical query or the cache key. */
 export const SIGNATURE_PARAMETER = 'sig';
+/** Optional, signed: the unix second from which the URL is refused. */
+export const EXPIRES_PARAMETER = 'expires';
+/** Optional, signed: which secret signed the URL (absent: the default secret). */
+export const KEY_ID_PARAMETER = 'kid';
 
-/** What a signature covers: the path exactly as requested, and the canonical query. */
-export function signatureMessage(path: string, options: TransformOptions): string {
-  return path + '?' + canonicalQueryString(options);
+/** A key id names a secret in a key value store or an environment variable: short and plain. */
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+/** Unix seconds in canonical decimal: 11 digits reach the year 5138. */
+const SECONDS = /^[1-9][0-9]{0,10}$/;
+
+/** What a signed URL claims: its signature, and optionally when it expires and which key signed it. */
+export interface SignatureClaim {
+  sig: string;
+  expires: number | undefined;
+  kid: string | undefined;
+}
+
+/**
+ * What a signature covers: the canonical path, the canonical query, then `expires` and `kid` when
+ * present. A URL without them signs exactly what it did before they existed.
+ */
+export function signatureMessage(
+  path: string,
+  options: TransformOptions,
+  claim?: Partial<SignatureClaim>,
+): string {
+  let message = path + '?' + canonicalQueryString(options);
+  if (claim && claim.expires !== undefined) message += '&' + EXPIRES_PARAMETER + '=' + claim.expires;
+  if (claim && claim.kid !== undefined) message += '&' + KEY_ID_PARAMETER + '=' + claim.kid;
+  return message;
 }
 
 /** Equal strings, in time that depends on their length only. */
@@ -309,17 +388,32 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return difference === 0;
 }
 
-/** The signature a request carries: its `sig` values, decoded; undefined when absent or repeated. */
-export function signatureOf(pairs: readonly RawPair[]): string | undefined {
-  let found: string | undefined;
+/**
+ * The signing parameters of a request, each decoded once, or why they cannot be checked: `sig`
+ * missing, or any of the three repeated or malformed (a repeat could mean two different things).
+ */
+export function signatureClaim(pairs: readonly RawPair[]): SignatureClaim | string {
+  const found: Record<string, string> = {};
   for (let i = 0; i < pairs.length; i++) {
     const pair = pairs[i] as RawPair;
-    if (decodeComponent(pair[0]) !== SIGNATURE_PARAMETER) continue;
-    if (found !== undefined) return undefined;
-    found = decodeComponent(pair[1]);
-    if (found === undefined) return undefined;
+    const name = decodeComponent(pair[0]);
+    if (name !== SIGNATURE_PARAMETER && name !== EXPIRES_PARAMETER && name !== KEY_ID_PARAMETER) continue;
+    const value = decodeComponent(pair[1]);
+    if (found[name] !== undefined || value === undefined) return 'Malformed ' + name;
+    found[name] = value;
   }
-  return found;
+  const sig = found[SIGNATURE_PARAMETER];
+  const expires = found[EXPIRES_PARAMETER];
+  const kid = found[KEY_ID_PARAMETER];
+  if (sig === undefined) return 'Missing signature';
+  if (expires !== undefined && !SECONDS.test(expires)) return 'Malformed ' + EXPIRES_PARAMETER;
+  if (kid !== undefined && !KEY_ID.test(kid)) return 'Malformed ' + KEY_ID_PARAMETER;
+  return { sig: sig, expires: expires === undefined ? undefined : Number(expires), kid: kid };
+}
+
+/** Whether a string can name a signing key (`kid`). */
+export function isKeyId(kid: string): boolean {
+  return KEY_ID.test(kid);
 }
 
 export interface ViewerRules extends QueryRules {
@@ -366,46 +460,59 @@ export interface ViewerInput {
 
 /**
  * What the viewer-request step decides before the cache key exists:
- * - `forbidden`: signing is required and the signature is missing or wrong (403);
+ * - `not-found`: the path is not a plain key (a malformed escape, an empty, `.` or `..` segment, an
+ *   encoded `/`, `\` or NUL): the origin would refuse it, so it is refused here (404), uncached;
+ * - `forbidden`: signing is required and the signature is missing, wrong or expired (403);
  * - `original`: no recognised parameter, or a request the origin would refuse anyway: the query is
  *   cleared, so all such requests share the original's one cache entry;
  * - `transform`: the canonical options, with `format=auto` or no format resolved against Accept.
+ * `path` is the canonical path: every spelling of one object is one path, and one cache key.
  */
 export type ViewerDecision =
+  | { kind: 'not-found'; message: string }
   | { kind: 'forbidden'; message: string }
-  | { kind: 'original'; reason: ErrorCode | 'no-parameters'; message: string }
-  | { kind: 'transform'; options: TransformOptions; negotiated: boolean };
+  | { kind: 'original'; path: string; reason: ErrorCode | 'no-parameters'; message: string }
+  | { kind: 'transform'; path: string; options: TransformOptions; negotiated: boolean };
 
 /**
  * The viewer step. `verify(message, sig)` checks a signature with the platform's HMAC; it is called
- * only when signing is on and the request asks for a transform.
+ * only when signing is on, the request asks for a transform and its signature has not expired at
+ * `now` (unix seconds).
  */
 export function viewerDecision(
   input: ViewerInput,
   rules: ViewerRules,
   verify: (message: string, sig: string) => boolean,
+  now: number,
 ): ViewerDecision {
+  const path = canonicalPath(input.uri);
+  if (path === undefined) return { kind: 'not-found', message: 'Expected a path of plain names' };
   const canonical = canonicalize(input.pairs, rules);
-  if (canonical.kind === 'none') return { kind: 'original', reason: 'no-parameters', message: '' };
+  if (canonical.kind === 'none')
+    return { kind: 'original', path: path, reason: 'no-parameters', message: '' };
   if (rules.signing) {
-    const sig = signatureOf(input.pairs);
-    if (sig === undefined) return { kind: 'forbidden', message: 'Missing signature' };
-    if (canonical.kind === 'invalid' || !verify(signatureMessage(input.uri, canonical.options), sig)) {
+    const claim = signatureClaim(input.pairs);
+    if (typeof claim === 'string') return { kind: 'forbidden', message: claim };
+    if (claim.expires !== undefined && claim.expires <= now) return { kind: 'forbidden', message: 'Expired' };
+    if (
+      canonical.kind === 'invalid' ||
+      !verify(signatureMessage(path, canonical.options, claim), claim.sig)
+    ) {
       return { kind: 'forbidden', message: 'Invalid signature' };
     }
   }
   const checked = canonical.kind === 'transform' ? applyAllowlists(canonical.options, rules) : canonical;
   if (checked.kind === 'invalid') {
-    return { kind: 'original', reason: checked.refusal.code, message: checked.refusal.message };
+    return { kind: 'original', path: path, reason: checked.refusal.code, message: checked.refusal.message };
   }
-  if (checked.kind === 'none') return { kind: 'original', reason: 'no-parameters', message: '' };
+  if (checked.kind === 'none') return { kind: 'original', path: path, reason: 'no-parameters', message: '' };
   if (checked.options.format !== undefined) {
-    return { kind: 'transform', options: checked.options, negotiated: false };
+    return { kind: 'transform', path: path, options: checked.options, negotiated: false };
   }
   const options = copyOptions(checked.options);
   const chosen = negotiatedFormat(input.accept, rules.formats);
   if (chosen !== undefined) options.format = chosen;
-  return { kind: 'transform', options: options, negotiated: true };
+  return { kind: 'transform', path: path, options: options, negotiated: true };
 }
 
 /** A copy holding only the fields that are set. */

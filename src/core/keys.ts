@@ -1,27 +1,13 @@
 /**
  * Request paths -> object keys, for every origin (S3, custom HTTP, folder). Each segment is
- * percent-decoded once and must then be a plain name: a segment that is empty, `.` or `..`, or that
- * holds `/`, `\` or NUL is refused, because a URL parser or a file system downstream would resolve
- * or split it and the request could leave the origin's prefix. `encodeKey` writes a key back for a
- * URL, and `keyUrl` checks that the URL it builds stays on the origin's host and under its prefix.
+ * percent-decoded once and must then be a plain name, by the rule the viewer function's canonical
+ * path also follows (`decodeSegment` in canonical.ts, so the cache key and the object key cannot
+ * disagree). `encodeKey` writes a key back for a URL, and `keyUrl` checks that the URL it builds
+ * stays on the origin's host and under its prefix.
  */
+import { pathSegments } from './canonical.js';
 
-/** The decoded segments of a path that starts with `/`, or undefined when any segment is unsafe. */
-export function pathSegments(path: string): string[] | undefined {
-  if (!path.startsWith('/')) return undefined;
-  const segments: string[] = [];
-  for (const raw of path.slice(1).split('/')) {
-    let segment: string;
-    try {
-      segment = decodeURIComponent(raw);
-    } catch {
-      return undefined;
-    }
-    if (segment === '' || segment === '.' || segment === '..' || /[/\\\0]/.test(segment)) return undefined;
-    segments.push(segment);
-  }
-  return segments;
-}
+export { pathSegments };
 
 /** The prefix of an origin path (`/images/`, `images`): trusted configuration, empty parts ignored. */
 export function prefixSegments(prefix: string): string[] {

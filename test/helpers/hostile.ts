@@ -159,3 +159,79 @@ export function plausibleRequest(rnd: () => number): HostileRequest {
   const accepts = [...Object.values(ACCEPT), undefined];
   return { pairs, accept: pick(rnd, accepts) };
 }
+
+/** One character of a path, spelled as a visitor may: literal, or %XX in either case, byte by byte. */
+function spellChar(rnd: () => number, char: string): string {
+  const r = rnd();
+  if (r < 0.4 && /[A-Za-z0-9\-._~!$&'()*,;=:@+]/.test(char)) return char;
+  const bytes =
+    encodeURIComponent(char) === char ? `%${char.charCodeAt(0).toString(16)}` : encodeURIComponent(char);
+  const escaped = bytes.replace(/%([0-9a-fA-F]{2})/g, (_all, hex: string) => `%${hex.toUpperCase()}`);
+  return r < 0.7 ? escaped : escaped.toLowerCase();
+}
+
+/**
+ * A path spelled another way, segment by segment: each character literal (when a path may hold it)
+ * or percent-encoded in upper or lower case, so `/landscape.jpg` becomes `/%6Candscape.jpg`,
+ * `/l%61ndscape.jpg`, `/%6c%61ndsc%61pe%2Ejpg`... Every spelling names the same object.
+ */
+export function pathSpelling(rnd: () => number, name: string): string {
+  return name
+    .split('/')
+    .map((segment) => [...segment].map((char) => spellChar(rnd, char)).join(''))
+    .join('/');
+}
+
+/** How many spellings `pathSpelling` can reach for a name (literal, %XX, %xx per character). */
+export function pathSpellingCount(name: string): number {
+  let count = 1;
+  for (const char of name.replace(/\//g, '')) {
+    const upper = `%${char.charCodeAt(0).toString(16).toUpperCase()}`;
+    count *= upper === upper.toLowerCase() ? 2 : 3;
+  }
+  return count;
+}
+
+/** Paths the origin refuses, each one way a visitor would try to leave the prefix or split a key. */
+export const REFUSED_PATHS = [
+  '/',
+  '/photos/',
+  '//cat.jpg',
+  '/photos//cat.jpg',
+  '/photos/../cat.jpg',
+  '/photos/%2E%2E/cat.jpg',
+  '/photos/%2e/cat.jpg',
+  '/photos%2Fcat.jpg',
+  '/photos%2fcat.jpg',
+  '/photos%5Ccat.jpg',
+  '/cat%00.jpg',
+  '/cat%zz.jpg',
+  '/cat%.jpg',
+  '/cat%C3.jpg', // half a UTF-8 sequence
+  '/cat%FF.jpg',
+  '/cat%ED%A0%80.jpg', // a lone surrogate
+  'cat.jpg',
+];
+
+/** Paths the origin serves, spelled in ways that differ from their canonical form. */
+export const ODD_PATHS = [
+  '/photos/my cat.jpg',
+  '/photos/my%20cat.jpg',
+  '/photos/my+cat.jpg',
+  '/photos/my%2Bcat.jpg',
+  '/caf%C3%A9.jpg',
+  '/caf%c3%a9.jpg',
+  '/café.jpg',
+  '/cat@2x.jpg',
+  '/cat%402x.jpg',
+  "/a(1)!'*.jpg",
+  '/%28a%29.jpg',
+  '/a%3Fb.jpg',
+  '/a%23b.jpg',
+  '/a%25b.jpg',
+  '/%7Euser/%7euser.jpg',
+  '/~user/x.jpg',
+  '/a;b=c,d$&.jpg',
+  '/%E2%9C%93.png',
+  '/...jpg',
+];

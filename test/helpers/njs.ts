@@ -14,6 +14,8 @@ const run = promisify(execFile);
 export interface NjsOptions {
   /** The value of the key value store's `signing-secret`; absent: the key does not exist. */
   secret?: string;
+  /** More key value store entries (`signing-secret-ID` for key ids), by key. */
+  store?: Record<string, string>;
 }
 
 export async function runInNjs<R = unknown>(
@@ -23,11 +25,12 @@ export async function runInNjs<R = unknown>(
 ): Promise<R[]> {
   const dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-njs-'));
   try {
-    const secret = JSON.stringify(options.secret ?? null);
+    const store: Record<string, string> = { ...options.store };
+    if (options.secret !== undefined) store['signing-secret'] = options.secret;
     // `import cf from 'cloudfront'` resolves to a file of that name on njs's module path.
     writeFileSync(
       path.join(dir, 'cloudfront'),
-      `export default { kvs: () => ({ get: async (key) => { const s = ${secret}; if (key === 'signing-secret' && s !== null) return s; throw new Error('key not found: ' + key); } }) };\n`,
+      `export default { kvs: () => ({ get: async (key) => { const s = ${JSON.stringify(store)}; if (Object.prototype.hasOwnProperty.call(s, key)) return s[key]; throw new Error('key not found: ' + key); } }) };\n`,
     );
     writeFileSync(path.join(dir, 'events.json'), JSON.stringify(events));
     const driver = `

@@ -1,11 +1,13 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
+  canonicalPath,
   canonicalQueryString,
   canonicalRequest,
   rulesOf,
   signatureMessage,
   viewerDecision,
 } from '../../src/core/canonical.js';
+import { objectKey } from '../../src/core/keys.js';
 import { hmacBase64url, signPath } from '../../src/core/signing.js';
 import ACCEPT from '../fixtures/accept-headers.json' with { type: 'json' };
 import { buildDeployables, type Synthesized, synthesize } from '../helpers/deployables.js';
@@ -14,6 +16,10 @@ import {
   forwardedQuery,
   type HostileRequest,
   hostileRequest,
+  ODD_PATHS,
+  pathSpelling,
+  pathSpellingCount,
+  REFUSED_PATHS,
   random,
   viewerEvent,
 } from '../helpers/hostile.js';
@@ -25,6 +31,7 @@ import { njsSyntaxError, runInNjs } from '../helpers/njs.js';
 // cannot disagree; these tests prove it on the engine and check the bounds it promises.
 
 type Result = {
+  uri?: string;
   statusCode?: number;
   headers?: Record<string, { value: string }>;
   querystring?: Record<string, { value: string }>;
@@ -140,6 +147,7 @@ describe('a few thousand generated requests', () => {
           { uri: '/photos/cat.jpg', pairs: request.pairs, accept: request.accept },
           rules,
           () => false,
+          0,
         );
         const expected = decision.kind === 'transform' ? canonicalQueryString(decision.options) : '';
         expect(forwardedQuery(result), JSON.stringify(request)).toBe(expected);
@@ -208,6 +216,67 @@ describe('a few thousand generated requests', () => {
   }, 60_000);
 });
 
+describe('paths in the key, on njs', () => {
+  /** The cache key CloudFront builds from what the function forwards: path plus the query. */
+  const cacheKeyOf = (result: Result) => `${result.uri}?${forwardedQuery(result)}`;
+
+  test('thousands of spellings of one object are one cache key', async () => {
+    const name = '/photos/landscape.jpg';
+    expect(pathSpellingCount('/landscape.jpg')).toBe(41_472); // the issue's count, for one name
+    const rnd = random(20261204);
+    const spellings = new Set<string>();
+    while (spellings.size < 4000) spellings.add(pathSpelling(rnd, name));
+    const events = [...spellings].map((uri) => viewerEvent(uri, [['width', '320']], ACCEPT.curl));
+    const results = await runInNjs<Result>(plain.templateFunctionCode, events);
+    expect(new Set(results.map(cacheKeyOf))).toEqual(new Set([`${name}?width=320`]));
+  }, 60_000);
+
+  test('the function and the origin decode every path alike; what the origin refuses is a 404 here', async () => {
+    const rnd = random(7);
+    const paths = [...ODD_PATHS, ...REFUSED_PATHS];
+    for (let i = 0; i < 1500; i++) paths.push(pathSpelling(rnd, ODD_PATHS[i % ODD_PATHS.length] as string));
+    for (const refused of REFUSED_PATHS.slice(1, -1)) paths.push(pathSpelling(rnd, refused));
+    const results = await runInNjs<Result>(
+      plain.templateFunctionCode,
+      paths.map((uri) => viewerEvent(uri, [['width', '320']], undefined)),
+    );
+    let refused = 0;
+    results.forEach((result, i) => {
+      const path = paths[i] as string;
+      const key = objectKey('', path);
+      if (key === undefined) {
+        refused++;
+        expect(result.statusCode, path).toBe(404);
+        expect(result.headers?.['x-resizer-passthrough']?.value).toBe('invalid-key');
+        return;
+      }
+      // The origin reads the forwarded (canonical) path as the same object key as the raw one.
+      expect(result.uri, path).toBe(canonicalPath(path));
+      expect(objectKey('', result.uri as string), path).toBe(key);
+      expect(canonicalPath(result.uri as string)).toBe(result.uri); // canonical stays canonical
+    });
+    expect(refused).toBeGreaterThanOrEqual(REFUSED_PATHS.length);
+    // One key per object: spellings of one name land on one forwarded path.
+    const forwarded = new Set(results.filter((r) => r.uri !== undefined).map((r) => r.uri));
+    const objects = new Set(paths.map((p) => objectKey('', p)).filter((k) => k !== undefined));
+    expect(forwarded.size).toBe(objects.size);
+  }, 60_000);
+
+  test.each([
+    ['/photos/my cat.jpg', '/photos/my%20cat.jpg'],
+    ['/photos/my+cat.jpg', '/photos/my%2Bcat.jpg'],
+    ['/caf%c3%a9.jpg', '/caf%C3%A9.jpg'],
+    ['/cat%402x.jpg', '/cat@2x.jpg'],
+    ['/%28a%29.jpg', '/(a).jpg'],
+    ['/%7Euser/x.jpg', '/~user/x.jpg'],
+  ])('%s is forwarded as %s', async (uri, canonical) => {
+    const [result] = await runInNjs<Result>(plain.templateFunctionCode, [viewerEvent(uri, [], undefined)]);
+    expect(result?.uri).toBe(canonical);
+  });
+});
+
+const cacheKey = (result: Result) => `${result.uri}?${forwardedQuery(result)}`;
+
 describe('signed URLs', () => {
   test('a valid signature passes (and is never forwarded); missing, wrong or tampered ones get 403', async () => {
     const path = '/photos/cat.jpg';
@@ -245,6 +314,75 @@ describe('signed URLs', () => {
     const sig = new URL(good, 'https://x').searchParams.get('sig') as string;
     const [result] = await runFunction(signed, [req(`width=320&sig=${sig}`)], '/a.jpg');
     expect(result?.statusCode).toBe(403);
+  });
+
+  test('an expires in the past is 403; one ahead passes; expires and kid are covered by the signature', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const path = '/photos/cat.jpg';
+    const ahead = await signPath(`${path}?width=320`, SECRET, signed.config, { expires: now + 600 });
+    const past = await signPath(`${path}?width=320`, SECRET, signed.config, { expires: now - 1 });
+    const query = (url: string) => url.slice(url.indexOf('?') + 1);
+    const stretched = query(ahead).replace(`expires=${now + 600}`, `expires=${now + 99_999}`);
+    const results = await runFunction(
+      signed,
+      [req(query(ahead)), req(query(past)), req(stretched), req(query(ahead).replace(/&expires=\d+/, ''))],
+      path,
+      SECRET,
+    );
+    expect(results.map((r) => r.statusCode ?? forwardedQuery(r))).toEqual(['width=320', 403, 403, 403]);
+    expect(results.map((r) => r.headers?.['x-resizer-denied']?.value)).toEqual([
+      undefined,
+      'Expired',
+      'Invalid signature',
+      'Invalid signature',
+    ]);
+  });
+
+  test('rotation: a URL signed with the old key id works until that key is removed', async () => {
+    const OLD = 'the secret of 2025, retired soon';
+    const NEW = 'the secret of 2026, current now';
+    const path = '/photos/cat.jpg';
+    const urls = [
+      await signPath(`${path}?width=320`, OLD, signed.config), // today's URLs: no kid, the default key
+      await signPath(`${path}?width=320`, OLD, signed.config, { kid: 'y2025' }),
+      await signPath(`${path}?width=640`, NEW, signed.config, { kid: 'y2026' }),
+      (await signPath(`${path}?width=640`, NEW, signed.config, { kid: 'y2026' })).replace(
+        'kid=y2026',
+        'kid=y2025',
+      ),
+    ];
+    const requests = urls.map((url) => req(url.slice(url.indexOf('?') + 1)));
+    const run = async (store: Record<string, string>) =>
+      (
+        await runInNjs<Result>(
+          signed.templateFunctionCode,
+          requests.map((r) => viewerEvent(path, r.pairs, r.accept)),
+          { store },
+        )
+      ).map((r) => r.statusCode ?? forwardedQuery(r));
+    const both = { 'signing-secret': OLD, 'signing-secret-y2025': OLD, 'signing-secret-y2026': NEW };
+    expect(await run(both)).toEqual(['width=320', 'width=320', 'width=640', 403]);
+    const retired = { 'signing-secret-y2026': NEW };
+    expect(await run(retired)).toEqual([403, 403, 'width=640', 403]);
+  });
+
+  test('a signature covers the canonical path: any spelling of the signed path passes', async () => {
+    const signedUrl = await signPath('/photos/my cat.jpg?width=320', SECRET, signed.config);
+    expect(signedUrl.startsWith('/photos/my%20cat.jpg?width=320&sig=')).toBe(true);
+    const query = signedUrl.slice(signedUrl.indexOf('?') + 1);
+    const results = await runInNjs<Result>(
+      signed.templateFunctionCode,
+      ['/photos/my%20cat.jpg', '/photos/my%20c%61t.jpg', '/%70hotos/my cat.jpg', '/photos/my%20dog.jpg'].map(
+        (uri) => viewerEvent(uri, req(query).pairs, undefined),
+      ),
+      { secret: SECRET },
+    );
+    expect(results.map((r) => r.statusCode ?? cacheKey(r))).toEqual([
+      '/photos/my%20cat.jpg?width=320',
+      '/photos/my%20cat.jpg?width=320',
+      '/photos/my%20cat.jpg?width=320',
+      403,
+    ]);
   });
 
   test('the template holds no secret: a key value store, associated with the function', () => {

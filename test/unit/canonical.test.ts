@@ -6,7 +6,7 @@ import {
   decodeComponent,
   type RawPair,
   rulesOf,
-  signatureOf,
+  signatureClaim,
   splitQuery,
   type ViewerRules,
   viewerDecision,
@@ -20,6 +20,13 @@ import ACCEPT from '../fixtures/accept-headers.json' with { type: 'json' };
 const RULES: ViewerRules = rulesOf(DEFAULT_CONFIG);
 const SIGNED: ViewerRules = { ...RULES, signing: true };
 const pairs = (query: string) => splitQuery(query);
+
+/** A decision less its canonical path, which the path tests check on their own. */
+function withoutPath(decision: ReturnType<typeof viewerDecision>) {
+  if (decision.kind !== 'original' && decision.kind !== 'transform') return decision;
+  const { path: _path, ...rest } = decision;
+  return rest;
+}
 
 describe('splitting and decoding', () => {
   test.each([
@@ -72,7 +79,7 @@ describe('Accept', () => {
 
 describe('the viewer decision', () => {
   const decide = (query: string, accept: string | undefined = ACCEPT.curl, rules = RULES) =>
-    viewerDecision({ uri: '/a.jpg', pairs: pairs(query), accept }, rules, () => false);
+    withoutPath(viewerDecision({ uri: '/a.jpg', pairs: pairs(query), accept }, rules, () => false, 0));
 
   test.each([
     ['', { kind: 'original', reason: 'no-parameters', message: '' }],
@@ -130,11 +137,18 @@ describe('the viewer decision', () => {
 
 describe('signatures in the viewer decision', () => {
   const seen: [string, string][] = [];
-  const decide = (query: string, ok: boolean, uri = '/p/a.jpg') =>
-    viewerDecision({ uri, pairs: pairs(query), accept: ACCEPT.curl }, SIGNED, (message, sig) => {
-      seen.push([message, sig]);
-      return ok;
-    });
+  const decide = (query: string, ok: boolean, uri = '/p/a.jpg', now = 1_800_000_000) =>
+    withoutPath(
+      viewerDecision(
+        { uri, pairs: pairs(query), accept: ACCEPT.curl },
+        SIGNED,
+        (message, sig) => {
+          seen.push([message, sig]);
+          return ok;
+        },
+        now,
+      ),
+    );
 
   test('verify sees the path and the canonical query, without sig, in order, defaults dropped', () => {
     seen.length = 0;
@@ -148,8 +162,16 @@ describe('signatures in the viewer decision', () => {
 
   test.each([
     ['width=9', true, 'Missing signature'],
-    ['width=9&sig=a&sig=b', true, 'Missing signature'],
-    ['width=9&sig=%zz', true, 'Missing signature'],
+    ['width=9&sig=a&sig=b', true, 'Malformed sig'],
+    ['width=9&sig=%zz', true, 'Malformed sig'],
+    ['width=9&expires=1800000000&sig=abc', true, 'Expired'],
+    ['width=9&expires=1799999999&sig=abc', true, 'Expired'],
+    ['width=9&expires=1e10&sig=abc', true, 'Malformed expires'],
+    ['width=9&expires=01800000001&sig=abc', true, 'Malformed expires'],
+    ['width=9&expires=1800000001&expires=1800000001&sig=abc', true, 'Malformed expires'],
+    ['width=9&kid=a%2Fb&sig=abc', true, 'Malformed kid'],
+    ['width=9&kid=&sig=abc', true, 'Malformed kid'],
+    ['width=9&kid=a&kid=b&sig=abc', true, 'Malformed kid'],
     ['width=9&sig=abc', false, 'Invalid signature'],
     ['width=abc&sig=abc', true, 'Invalid signature'],
   ])('%s -> 403 (%s)', (query, ok, message) => {
@@ -160,11 +182,32 @@ describe('signatures in the viewer decision', () => {
     expect(decide('utm=1', false)).toEqual({ kind: 'original', reason: 'no-parameters', message: '' });
   });
 
-  test('signatureOf reads one decoded sig', () => {
-    expect(signatureOf(pairs('a=1&sig=x%2By'))).toBe('x+y');
-    expect(signatureOf(pairs('si%67=z'))).toBe('z');
-    expect(signatureOf(pairs('sig=1&sig=1'))).toBeUndefined();
-    expect(signatureOf([] as RawPair[])).toBeUndefined();
+  test('an expires still ahead and a key id are signed after the query', () => {
+    seen.length = 0;
+    expect(decide('width=9&kid=k-2&sig=abc&expires=1800000001', true).kind).toBe('transform');
+    expect(seen).toEqual([['/p/a.jpg?width=9&expires=1800000001&kid=k-2', 'abc']]);
+  });
+
+  test('the signature covers the canonical path, whatever spelling arrives', () => {
+    seen.length = 0;
+    decide('width=9&sig=abc', true, '/p/%61%20b.jpg');
+    decide('width=9&sig=abc', true, '/%70/a b.jpg');
+    expect(seen.map(([message]) => message)).toEqual(['/p/a%20b.jpg?width=9', '/p/a%20b.jpg?width=9']);
+  });
+
+  test('signatureClaim reads one decoded sig, expires and kid', () => {
+    expect(signatureClaim(pairs('a=1&sig=x%2By'))).toEqual({
+      sig: 'x+y',
+      expires: undefined,
+      kid: undefined,
+    });
+    expect(signatureClaim(pairs('si%67=z&expires=17&ki%64=a_1'))).toEqual({
+      sig: 'z',
+      expires: 17,
+      kid: 'a_1',
+    });
+    expect(signatureClaim(pairs('sig=1&sig=1'))).toBe('Malformed sig');
+    expect(signatureClaim([] as RawPair[])).toBe('Missing signature');
   });
 });
 
@@ -211,6 +254,9 @@ describe('signing with Web Crypto', () => {
     expect((await decideViewer(input(signed), config, 'other')).kind).toBe('forbidden');
     expect((await decideViewer(input(signed), config, undefined)).kind).toBe('forbidden');
     expect((await decideViewer(input(signed), DEFAULT_CONFIG, undefined)).kind).toBe('transform'); // signing off
+    // Secrets by key id: the default key under '', a URL without kid checked with it.
+    expect((await decideViewer(input(signed), config, { '': 'k', next: 'n' })).kind).toBe('transform');
+    expect((await decideViewer(input(signed), config, { next: 'k' })).kind).toBe('forbidden');
     expect(canonicalQueryString({ quality: 5, width: 1 })).toBe('width=1&quality=5');
   });
 });

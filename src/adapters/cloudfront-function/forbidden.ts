@@ -1,7 +1,8 @@
 /**
- * The viewer function's 403, in CloudFront Functions' response shape: one definition for the
- * function and for `replay`, which prints what the function would answer. (Kept apart from
- * viewer-request.ts, whose baked configuration exists only inside the built function.)
+ * The viewer function's own answers (403, and 404 for a path no origin would serve), in CloudFront
+ * Functions' response shape: one definition for the function and for `replay`, which prints what
+ * the function would answer. (Kept apart from viewer-request.ts, whose baked configuration exists
+ * only inside the built function.)
  */
 export interface ViewerResponse {
   statusCode: number;
@@ -9,14 +10,20 @@ export interface ViewerResponse {
   headers: Record<string, { value: string }>;
 }
 
-export function forbidden(message: string): ViewerResponse {
-  return {
-    statusCode: 403,
-    statusDescription: 'Forbidden',
-    headers: {
-      'content-type': { value: 'text/plain' },
-      'cache-control': { value: 'no-store' },
-      'x-resizer-denied': { value: message },
-    },
+function answer(statusCode: number, statusDescription: string, name: string, value: string): ViewerResponse {
+  const headers: Record<string, { value: string }> = {
+    'content-type': { value: 'text/plain' },
+    'cache-control': { value: 'no-store' },
   };
+  headers[name] = { value: value };
+  return { statusCode: statusCode, statusDescription: statusDescription, headers: headers };
+}
+
+export function forbidden(message: string): ViewerResponse {
+  return answer(403, 'Forbidden', 'x-resizer-denied', message);
+}
+
+/** A path the origin would refuse (canonical.ts): answered here, never forwarded or cached. */
+export function notFound(): ViewerResponse {
+  return answer(404, 'Not Found', 'x-resizer-passthrough', 'invalid-key');
 }

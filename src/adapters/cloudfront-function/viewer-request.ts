@@ -5,8 +5,11 @@
  * - recognised values decoded once and validated exactly as the origin does (canonical.ts, the same
  *   code), defaults dropped, the allowlists applied (refuse or snap), then written back in one order;
  * - `format=auto` or no format resolved against Accept, so the raw Accept never enters the key;
+ * - the path decoded once and encoded one way (canonical.ts, by the origin's own rule), so every
+ *   spelling of one object is one key; a path the origin would refuse gets a 404 here;
  * - a request the origin would refuse gets an empty query: the original, cached once;
- * - with signing required, a transform needs `sig` (HMAC-SHA256, base64url) or gets a 403.
+ * - with signing required, a transform needs `sig` (HMAC-SHA256, base64url), by the secret its
+ *   `kid` names in the key value store, and an `expires` still ahead, or gets a 403.
  *
  * `npm run build` compiles `unsigned.ts` or `signed.ts` (each defines CloudFront's `handler`) with the configuration's rules baked in
  * (dist/cloudfront/viewer-request.js); with signing on, the build prepends the `cloudfront` (key
@@ -18,10 +21,11 @@ import {
   type RawPair,
   type RulesConfig,
   rulesOf,
+  signatureClaim,
   type ViewerDecision,
   viewerDecision,
 } from '../../core/canonical.js';
-import { forbidden, type ViewerResponse } from './forbidden.js';
+import { forbidden, notFound, type ViewerResponse } from './forbidden.js';
 
 declare const __EDGE_RESIZER_CONFIG__: RulesConfig;
 const RULES = rulesOf(__EDGE_RESIZER_CONFIG__);
@@ -30,8 +34,13 @@ declare const __crypto: {
   createHmac(algorithm: string, key: string): { update(data: string): { digest(encoding: string): string } };
 };
 
-/** The key value store entry holding the signing secret. */
+/** The key value store entry holding the default signing secret (URLs without `kid`). */
 export const SECRET_KEY = 'signing-secret';
+
+/** The entry of a key id's secret: `signing-secret` for none, `signing-secret-ID` for `kid=ID`. */
+export function secretKeyName(kid: string | undefined): string {
+  return kid === undefined ? SECRET_KEY : SECRET_KEY + '-' + kid;
+}
 
 interface QueryValue {
   value: string;
@@ -69,6 +78,8 @@ export function applyDecision(
   decision: ViewerDecision,
 ): ViewerRequest | ViewerResponse {
   if (decision.kind === 'forbidden') return forbidden(decision.message);
+  if (decision.kind === 'not-found') return notFound();
+  request.uri = decision.path;
   const query: Record<string, QueryValue> = {};
   if (decision.kind === 'transform') {
     const options = decision.options as Record<string, string | number | undefined>;
@@ -89,6 +100,7 @@ function decide(event: ViewerEvent, verify: (message: string, sig: string) => bo
     { uri: request.uri, pairs: queryPairs(request.querystring), accept: accept ? accept.value : undefined },
     RULES,
     verify,
+    Math.floor(Date.now() / 1000),
   );
   return applyDecision(request, decision);
 }
@@ -98,14 +110,18 @@ export function unsignedRequest(event: ViewerEvent): ViewerRequest | ViewerRespo
   return decide(event, () => false);
 }
 
-/** With signing: the secret comes from the function's key value store; none stored means 403. */
+/**
+ * With signing: the secret of the URL's key id comes from the function's key value store; none
+ * stored (a retired key, or none put yet) means 403.
+ */
 export async function signedRequest(event: ViewerEvent): Promise<ViewerRequest | ViewerResponse> {
   let secret = '';
-  if (Object.keys(event.request.querystring || {}).length > 0) {
+  const claim = signatureClaim(queryPairs(event.request.querystring));
+  if (typeof claim === 'object') {
     try {
-      secret = await __cloudfront.kvs().get(SECRET_KEY);
+      secret = await __cloudfront.kvs().get(secretKeyName(claim.kid));
     } catch (_error) {
-      secret = ''; // no secret stored yet: every signature is wrong
+      secret = ''; // no such key: every signature is wrong
     }
   }
   return decide(event, (message, sig) => {

@@ -22,7 +22,7 @@ import {
   resizeOutcome,
   TRANSIENT_CACHE_CONTROL,
 } from '../../core/respond.js';
-import { decideViewer } from '../../core/signing.js';
+import { decideViewer, hasSecret, type SigningSecrets } from '../../core/signing.js';
 import { type EdgeConfig, type EdgeConfigOverrides, resolveEdgeConfig } from '../lambda-edge/config.js';
 import { foundOrNot, isMissing, rangeHeader, readBody, withOneRetry } from '../lambda-edge/origin.js';
 import { bytesRead, type OpenBody, openBody, readAtLeast, readRest, streamOn } from './body.js';
@@ -37,15 +37,18 @@ export interface FetchHandlerOptions {
   origin: string | OriginFunction;
   /** Overrides of the defaults, checked as the configuration file is, or a resolved configuration. */
   config?: EdgeConfigOverrides | EdgeConfig;
-  /** The signing secret, when the configuration requires signatures. */
-  secret?: string | undefined;
+  /**
+   * The signing secret, when the configuration requires signatures: one string (the default key),
+   * or secrets by key id (`kid`), the default key under ''.
+   */
+  secret?: SigningSecrets | undefined;
 }
 
 export type FetchHandler = (request: Request) => Promise<Response>;
 
 export function createFetchHandler(options: FetchHandlerOptions): FetchHandler {
   const config = resolveEdgeConfig((options.config ?? {}) as EdgeConfigOverrides);
-  if (config.signing.required && !options.secret) {
+  if (config.signing.required && !hasSecret(options.secret)) {
     throw new TypeError('Invalid configuration: signing.required needs a secret');
   }
   const read = typeof options.origin === 'string' ? urlOrigin(options.origin) : options.origin;
@@ -65,7 +68,7 @@ async function handle(
   request: Request,
   config: EdgeConfig,
   read: OriginFunction,
-  secret: string | undefined,
+  secret: SigningSecrets | undefined,
   warn: (message: string) => void,
 ): Promise<Response> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -79,6 +82,7 @@ async function handle(
   if (decision.kind === 'forbidden') {
     return text(403, `Forbidden: ${decision.message}`, { 'cache-control': 'no-store' });
   }
+  if (decision.kind === 'not-found') return text(404, 'Not found', { [PASSTHROUGH_HEADER]: 'invalid-key' });
   const key = objectKey('', url.pathname);
   if (key === undefined) return text(404, 'Not found', { [PASSTHROUGH_HEADER]: 'invalid-key' });
 
@@ -189,7 +193,7 @@ async function probeFirstBytes(
 }
 
 /** The viewer step for a Request: canonical query, allowlists, signature, format from Accept. */
-export function viewerStep(request: Request, config: EdgeConfig, secret: string | undefined) {
+export function viewerStep(request: Request, config: EdgeConfig, secret: SigningSecrets | undefined) {
   const url = new URL(request.url);
   const accept = request.headers.get('accept') ?? undefined;
   return decideViewer({ uri: url.pathname, pairs: splitQuery(url.search), accept }, config, secret);

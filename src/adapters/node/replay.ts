@@ -9,8 +9,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { canonicalQueryString, splitQuery } from '../../core/canonical.js';
 import { probe } from '../../core/probe.js';
-import { decideViewer } from '../../core/signing.js';
-import { forbidden, type ViewerResponse } from '../cloudfront-function/forbidden.js';
+import { decideViewer, type SigningSecrets } from '../../core/signing.js';
+import { forbidden, notFound, type ViewerResponse } from '../cloudfront-function/forbidden.js';
 import type { EdgeConfig } from '../lambda-edge/config.js';
 import { folderOrigin } from '../lambda-edge/folder-origin.js';
 import { createHandler } from '../lambda-edge/handler.js';
@@ -24,8 +24,8 @@ export interface ReplayOptions {
   origin: string;
   /** The resolved configuration (loadConfig), with any --s3-endpoint applied. */
   config: EdgeConfig;
-  /** The signing secret, when signing is required. */
-  secret?: string | undefined;
+  /** The signing secrets (one string, or by key id), when signing is required. */
+  secret?: SigningSecrets | undefined;
   /** Told what the viewer step did when it changed the request (the CLI prints it on stderr). */
   note?: (line: string) => void;
 }
@@ -49,6 +49,8 @@ export async function replay(options: ReplayOptions): Promise<CloudFrontResponse
   if (decision.kind === 'forbidden') {
     return forbidden(decision.message);
   }
+  if (decision.kind === 'not-found') return notFound();
+  request.uri = decision.path;
   const query = decision.kind === 'transform' ? canonicalQueryString(decision.options) : '';
   if (decision.kind === 'original' && decision.reason !== 'no-parameters') {
     options.note?.(`viewer step cleared the query (${decision.reason}: ${decision.message})`);

@@ -8,15 +8,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { isIP } from 'node:net';
 import { Readable } from 'node:stream';
 import type { ResizerConfig } from '../../core/config.js';
-import { createFetchHandler, type FetchHandler } from '../fetch/handler.js';
+import { createFetchHandler, type FetchHandler, type FetchHandlerOptions } from '../fetch/handler.js';
 import { folderImages } from './folder-origin.js';
 import { renderIndex } from './index-page.js';
 
 export interface ServeOptions {
   root: string;
   config: ResizerConfig;
-  /** The signing secret (EDGE_RESIZER_SECRET), checked when `config.signing.required`. */
-  secret?: string | undefined;
+  /** The signing secrets (EDGE_RESIZER_SECRET[S]), checked when `config.signing.required`. */
+  secret?: FetchHandlerOptions['secret'];
 }
 
 /** The dev server's fetch handler: the index page at `/`, the folder's images everywhere else. */

@@ -7,6 +7,7 @@
  */
 import { canonicalQueryString } from '../../core/canonical.js';
 import { PASSTHROUGH_HEADER } from '../../core/respond.js';
+import { type SigningSecrets, secretsFromEnvironment } from '../../core/signing.js';
 import { createFetchHandler, type OriginFunction, viewerStep } from '../fetch/handler.js';
 import { type EdgeConfig, type EdgeConfigOverrides, resolveEdgeConfig } from '../lambda-edge/config.js';
 
@@ -27,6 +28,8 @@ export interface Env {
   IMAGES?: R2Bucket;
   ORIGIN_URL?: string;
   EDGE_RESIZER_SECRET?: string;
+  /** More secrets by key id, `id=secret,id=secret`, for URLs signed with `kid` (rotation). */
+  EDGE_RESIZER_SECRETS?: string;
 }
 
 interface ExecutionContext {
@@ -81,16 +84,23 @@ function originOf(env: Env): string | OriginFunction {
 }
 
 /**
- * The Cache API key of a resize: the canonical URL (canonical query, format from Accept), so every
- * spelling of one variant shares one entry. Decided after the signature check, so a cached image
- * is never served to a request that would be refused. Undefined when nothing is to be cached.
+ * The Cache API key of a resize: the canonical URL (canonical path, canonical query, format from
+ * Accept), so every spelling of one variant shares one entry, as behind the viewer function.
+ * Decided after the signature check, so a cached image is never served to a request that would be
+ * refused. Undefined when nothing is to be cached.
  */
-export async function cacheKey(request: Request, config: EdgeConfig, secret: string | undefined) {
+export async function cacheKey(request: Request, config: EdgeConfig, secret: SigningSecrets | undefined) {
   if (request.method !== 'GET') return undefined;
   const decision = await viewerStep(request, config, secret);
   if (decision.kind !== 'transform') return undefined;
   const url = new URL(request.url);
-  return new Request(`${url.origin}${url.pathname}?${canonicalQueryString(decision.options)}`);
+  return new Request(`${url.origin}${decision.path}?${canonicalQueryString(decision.options)}`);
+}
+
+/** The Worker's secrets: EDGE_RESIZER_SECRET (the default key) and EDGE_RESIZER_SECRETS by key id. */
+export function workerSecrets(env: Env): SigningSecrets | undefined {
+  if (!env.EDGE_RESIZER_SECRETS) return env.EDGE_RESIZER_SECRET;
+  return secretsFromEnvironment(env.EDGE_RESIZER_SECRET, env.EDGE_RESIZER_SECRETS);
 }
 
 export default {
@@ -98,7 +108,7 @@ export default {
     const config = workerConfig(
       typeof __EDGE_RESIZER_CONFIG__ === 'undefined' ? {} : __EDGE_RESIZER_CONFIG__,
     );
-    const secret = env.EDGE_RESIZER_SECRET;
+    const secret = workerSecrets(env);
     const handler = createFetchHandler({ origin: originOf(env), config, secret });
     const cache = (globalThis as { caches?: { default?: Cache } }).caches?.default;
     const key = cache ? await cacheKey(request, config, secret) : undefined;
