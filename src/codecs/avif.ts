@@ -12,7 +12,6 @@ import encoderWasm from '../../wasm/build/avif-encode.wasm';
 import { ResizerError } from '../core/errors.js';
 import { type HeifAvif, parseAvif } from '../core/heif.js';
 import { buildAvif, concat } from '../core/heif-write.js';
-import { crop } from '../core/pixels.js';
 import type { DecodedImage, Decoder, Encoder, RawImage } from './types.js';
 import { callGlue, type WasiCodec, wasiCodecSlot } from './wasi.js';
 import type { WasmSlot } from './wasm-slot.js';
@@ -124,20 +123,33 @@ export const avifEncoder: Encoder = {
   encode: (image, { quality }) => encodeAvif(image, { quality: avifQuality(quality), speed: AVIF_SPEED }),
 };
 
-interface Tile {
-  data: Uint8Array;
+interface Rectangle {
+  left: number;
+  top: number;
   width: number;
   height: number;
-  alpha: boolean;
 }
 
-/** One AV1 picture (and its alpha picture) to RGBA, no larger than `maxPixels`. */
-function decodeTile(ad: Dav1dGlue, avif: HeifAvif, index: number, maxPixels: number): Tile {
+/**
+ * One AV1 picture (and its alpha picture) to RGBA, no larger than `maxPixels`, its part inside
+ * `area` (image coordinates) copied into `out` (area-sized) straight from the module's memory: a grid
+ * never holds more than its output and one tile.
+ */
+function decodeTile(
+  ad: Dav1dGlue,
+  avif: HeifAvif,
+  index: number,
+  maxPixels: number,
+  at: { left: number; top: number },
+  area: Rectangle,
+  out: Uint8Array,
+): void {
   const colour = avif.colour.tiles[index] as Uint8Array;
   const alpha = avif.alpha?.tiles[index] ?? new Uint8Array(0);
   const input = concat([colour, alpha]);
   const { nclx } = avif;
-  return callGlue(
+  const { tile } = avif.colour;
+  callGlue(
     { memory: ad.memory, alloc: ad.ad_alloc, free: ad.ad_free, release: ad.ad_release },
     input,
     (pointer) =>
@@ -151,61 +163,51 @@ function decodeTile(ad: Dav1dGlue, avif: HeifAvif, index: number, maxPixels: num
         maxPixels,
       ),
     4,
-    ([width = 0, height = 0, hasAlpha = 0, data = 0], heap) => ({
-      data: heap.slice(data, data + width * height * 4),
-      width,
-      height,
-      alpha: hasAlpha === 1,
-    }),
+    ([width = 0, height = 0, , data = 0], heap) => {
+      if (width !== tile.width || height !== tile.height)
+        throw new ResizerError(
+          'corrupt-input',
+          `AVIF frame of ${width}x${height} where ispe says ${tile.width}x${tile.height}`,
+        );
+      const left = Math.max(at.left, area.left);
+      const right = Math.min(at.left + width, area.left + area.width);
+      for (let y = Math.max(at.top, area.top); y < Math.min(at.top + height, area.top + area.height); y++) {
+        const from = data + ((y - at.top) * width + (left - at.left)) * 4;
+        out.set(
+          heap.subarray(from, from + (right - left) * 4),
+          ((y - area.top) * area.width + left - area.left) * 4,
+        );
+      }
+    },
   );
-}
-
-/** Tiles in raster order into the grid's output size (the last row and column cropped). */
-function stitch(tiles: Tile[], columns: number, width: number, height: number): Uint8Array {
-  const first = tiles[0] as Tile;
-  if (tiles.some((tile) => tile.width !== first.width || tile.height !== first.height))
-    throw new ResizerError('corrupt-input', 'AVIF grid tiles of different sizes');
-  const rows = tiles.length / columns;
-  if (first.width * columns < width || first.height * rows < height)
-    throw new ResizerError('corrupt-input', 'AVIF grid tiles smaller than the image');
-  const out = new Uint8Array(width * height * 4);
-  tiles.forEach((tile, index) => {
-    const left = (index % columns) * tile.width;
-    const top = Math.floor(index / columns) * tile.height;
-    const copy = Math.min(tile.width, width - left) * 4;
-    for (let y = 0; y < tile.height && top + y < height && copy > 0; y++) {
-      out.set(
-        tile.data.subarray(y * tile.width * 4, y * tile.width * 4 + copy),
-        ((top + y) * width + left) * 4,
-      );
-    }
-  });
-  return out;
 }
 
 export async function decodeAvif(bytes: Uint8Array): Promise<DecodedImage> {
   const avif = parseAvif(bytes);
   const { colour, alpha } = avif;
-  if (alpha && (alpha.tiles.length !== colour.tiles.length || alpha.grid?.columns !== colour.grid?.columns))
+  if (
+    alpha &&
+    (alpha.tiles.length !== colour.tiles.length ||
+      alpha.grid?.columns !== colour.grid?.columns ||
+      alpha.tile.width !== colour.tile.width ||
+      alpha.tile.height !== colour.tile.height)
+  )
     throw new ResizerError('unsupported-input', 'AVIF alpha laid out differently from its image');
-  const { width, height } = colour;
-  // dav1d refuses a frame over this before allocating it: a tile is never larger than the image.
-  const maxPixels = Math.min(width * height, 0xffffffff);
-  const tiles = await avifDecoderSlot.use('corrupt-input', (ad) =>
-    colour.tiles.map((_, index) => decodeTile(ad, avif, index, maxPixels)),
-  );
+  const { width, height, tile } = colour;
+  // Only the part shown is kept: the clap's rectangle, else the grid's output size.
+  const area = avif.crop ?? { left: 0, top: 0, width, height };
+  const out = new Uint8Array(area.width * area.height * 4);
+  const columns = colour.grid?.columns ?? 1;
+  // dav1d refuses a frame over the tile's ispe before allocating it: the probe admitted no more.
+  const maxPixels = Math.min(tile.width * tile.height, 0xffffffff);
+  await avifDecoderSlot.use('corrupt-input', (ad) => {
+    colour.tiles.forEach((_, index) => {
+      const at = { left: (index % columns) * tile.width, top: Math.floor(index / columns) * tile.height };
+      decodeTile(ad, avif, index, maxPixels, at, area, out);
+    });
+  });
   const icc = avif.icc ? { icc: avif.icc.slice() } : {};
-  let data: Uint8Array;
-  if (!colour.grid) {
-    const tile = tiles[0] as Tile;
-    if (tile.width !== width || tile.height !== height)
-      throw new ResizerError(
-        'corrupt-input',
-        `AVIF image of ${tile.width}x${tile.height} where ispe says ${width}x${height}`,
-      );
-    data = tile.data;
-  } else data = stitch(tiles, colour.grid.columns, width, height);
-  return { ...(avif.crop ? crop({ data, width, height }, avif.crop) : { data, width, height }), ...icc };
+  return { data: out, width: area.width, height: area.height, ...icc };
 }
 
 export const avifDecoder: Decoder = { decode: decodeAvif };

@@ -12,6 +12,11 @@ export interface HeifImage {
   /** Displayed size before orientation: the grid's output size, or the item's ispe. */
   width: number;
   height: number;
+  /**
+   * The size of each coded frame (the item's ispe, or its tiles'): what the decoder allocates a
+   * frame for, before any clap crops it. A grid's tiles all have it.
+   */
+  tile: { width: number; height: number };
   /** AV1 data of each tile, in raster order (one for a plain image). */
   tiles: Uint8Array[];
   /** Tiles per row and column, and the size of one tile (grids only). */
@@ -38,6 +43,30 @@ export interface HeifAvif {
   icc?: Uint8Array;
 }
 
+/**
+ * Sane maxima for a still image's container, so that the parser's work and memory follow the useful
+ * content of a file, never the counts it claims (an iref box of 15.7 million references once took
+ * 12 s and 464 MiB). Each count is also bounded by the bytes that hold it. libheif refuses files at
+ * 1,000 items and 32 extents an item; ours leave room for grids of over 2,000 tiles with an alpha grid.
+ * Deeper nesting is never read: the parser goes four levels down (meta, iprp, ipco, a property).
+ */
+export const HEIF_LIMITS = {
+  /** Boxes inside any one box read (the file, meta, iinf, iref, iprp, ipco). */
+  children: 4096,
+  /** Items in iinf, iloc and ipma. */
+  items: 4096,
+  /** References across the iref box. */
+  references: 8192,
+  /** Extents of one item in iloc. */
+  extents: 32,
+  /** Properties associated with one item. */
+  properties: 64,
+  /** Brands of the ftyp box read. */
+  brands: 256,
+  /** Characters of a string property read (an auxC URN). */
+  text: 256,
+} as const;
+
 const ALPHA_URNS = ['urn:mpeg:mpegB:cicp:systems:auxiliary:alpha', 'urn:mpeg:hevc:2015:auxid:1'];
 
 /** EXIF orientation from irot (anticlockwise quarter turns) then imir (none, axis 0, axis 1). */
@@ -62,6 +91,17 @@ class Reader {
 
   private need(n: number) {
     if (this.at + n > this.to) throw corrupt('a box ends early');
+  }
+
+  /**
+   * A count of entries of at least `entryBytes` each, refused before any is read when the box
+   * cannot hold them or when it is over `maximum`.
+   */
+  count(value: number, entryBytes: number, maximum: number, what: string) {
+    if (value * entryBytes > this.to - this.at)
+      throw corrupt(`${value} ${what} in ${this.to - this.at} bytes`);
+    if (value > maximum) throw corrupt(`${value} ${what}, over the ${maximum} read`);
+    return value;
   }
 
   u8() {
@@ -102,10 +142,10 @@ class Reader {
     return text;
   }
 
-  /** A NUL-terminated string (or the rest of the box). */
+  /** A NUL-terminated string (or the rest of the box), of at most HEIF_LIMITS.text characters. */
   cString() {
-    const end = this.bytes.subarray(this.at, this.to).indexOf(0);
-    const text = this.text(end < 0 ? this.to - this.at : end);
+    const end = this.bytes.subarray(this.at, Math.min(this.to, this.at + HEIF_LIMITS.text)).indexOf(0);
+    const text = this.text(end < 0 ? Math.min(this.to - this.at, HEIF_LIMITS.text) : end);
     if (end >= 0) this.at++;
     return text;
   }
@@ -129,6 +169,7 @@ function boxes(bytes: Uint8Array, start: number, end: number): Box[] {
     else if (size === 0) size = end - at;
     const from = reader.at;
     if (size < from - at || at + size > end) throw corrupt(`the ${type} box overruns its parent`);
+    if (found.length === HEIF_LIMITS.children) throw corrupt(`over ${HEIF_LIMITS.children} boxes in one box`);
     found.push({ type, from, to: at + size });
     reader.at = at + size;
   }
@@ -168,7 +209,7 @@ export function fileBrands(bytes: Uint8Array): string[] {
   const reader = new Reader(bytes, 8, end);
   const found = [reader.text(4)];
   reader.at += 4; // minor version
-  while (reader.at + 4 <= end) found.push(reader.text(4));
+  while (reader.at + 4 <= end && found.length <= HEIF_LIMITS.brands) found.push(reader.text(4));
   return found;
 }
 
@@ -183,8 +224,11 @@ export function parseAvif(bytes: Uint8Array): HeifAvif {
     'meta',
   );
   const sequence = fileBrands(bytes)[0] === 'avis';
+  // meta is a full box: its children start after the version and flags.
+  const inMeta = boxes(bytes, meta.from + 4, meta.to);
+  const find = (type: string) => inMeta.find((box) => box.type === type);
 
-  const pitm = new Reader(bytes, required(child(bytes, meta, 'pitm', true), 'pitm').from, meta.to);
+  const pitm = new Reader(bytes, required(find('pitm'), 'pitm').from, meta.to);
   const pitmBox = pitm.fullBox();
   const primary = pitmBox.version === 0 ? pitm.u16() : pitm.u32();
 
@@ -192,17 +236,17 @@ export function parseAvif(bytes: Uint8Array): HeifAvif {
   const item = (id: number) => {
     let found = items.get(id);
     if (!found) {
+      if (items.size === HEIF_LIMITS.items) throw corrupt(`over ${HEIF_LIMITS.items} items`);
       found = { type: '', method: 0, extents: [], properties: [] };
       items.set(id, found);
     }
     return found;
   };
-  readItemInfo(bytes, required(child(bytes, meta, 'iinf', true), 'iinf'), item);
-  readLocations(bytes, required(child(bytes, meta, 'iloc', true), 'iloc'), item);
-  const references = readReferences(bytes, child(bytes, meta, 'iref', true));
-  const iprp = required(child(bytes, meta, 'iprp', true), 'iprp');
-  readProperties(bytes, iprp, item);
-  const idat = child(bytes, meta, 'idat', true);
+  readItemInfo(bytes, required(find('iinf'), 'iinf'), item);
+  readLocations(bytes, required(find('iloc'), 'iloc'), item);
+  const references = readReferences(bytes, find('iref'));
+  readProperties(bytes, required(find('iprp'), 'iprp'), item);
+  const idat = find('idat');
 
   const data = (id: number, what: string) => {
     const found = items.get(id);
@@ -223,7 +267,7 @@ export function parseAvif(bytes: Uint8Array): HeifAvif {
     const found = items.get(id);
     if (!found) throw corrupt(`no ${what} item`);
     const size = spatialExtent(bytes, found);
-    if (found.type === 'av01') return { ...size, tiles: [data(id, what)] };
+    if (found.type === 'av01') return { ...size, tile: size, tiles: [data(id, what)] };
     if (found.type !== 'grid')
       throw new ResizerError('unsupported-input', `AVIF ${what} of type ${found.type}`);
     const description = data(id, what);
@@ -234,15 +278,14 @@ export function parseAvif(bytes: Uint8Array): HeifAvif {
     const columns = reader.u8() + 1;
     const width = wide ? reader.u32() : reader.u16();
     const height = wide ? reader.u32() : reader.u16();
-    const tiles = (references.get(`dimg:${id}`) ?? []).map((tile) => {
-      if (items.get(tile)?.type !== 'av01') throw corrupt(`a tile of the ${what} is not AV1`);
-      return data(tile, `${what} tile`);
-    });
-    if (tiles.length !== rows * columns)
-      throw corrupt(`the ${what} grid has ${tiles.length} tiles for ${rows}x${columns}`);
-    return { width, height, tiles, grid: { rows, columns } };
+    const ids = references.get(`dimg:${id}`) ?? [];
+    if (ids.length !== rows * columns)
+      throw corrupt(`the ${what} grid has ${ids.length} tiles for ${rows}x${columns}`);
+    const tile = gridTile(bytes, ids, items, what);
+    checkGrid({ rows, columns, width, height }, tile, what);
+    const tiles = ids.map((tileId) => data(tileId, `${what} tile`));
+    return { width, height, tile, tiles, grid: { rows, columns } };
   };
-
   const primaryItem = items.get(primary);
   if (!primaryItem) throw corrupt('no primary item');
   const colour = image(primary, 'image');
@@ -308,6 +351,37 @@ function cleanAperture(reader: Reader, imageWidth: number, imageHeight: number):
   return { left, top, width, height };
 }
 
+/** The size every tile of a grid has (their ispe): tiles of different sizes do not stitch. */
+function gridTile(bytes: Uint8Array, ids: number[], items: Map<number, Item>, what: string) {
+  let size: { width: number; height: number } | undefined;
+  for (const id of ids) {
+    const tile = items.get(id);
+    if (tile?.type !== 'av01') throw corrupt(`a tile of the ${what} is not AV1`);
+    const extent = spatialExtent(bytes, tile);
+    if (size && (extent.width !== size.width || extent.height !== size.height))
+      throw corrupt(`the ${what} grid has tiles of different sizes`);
+    size = extent;
+  }
+  return size as { width: number; height: number };
+}
+
+/**
+ * The tiles must cover the grid's output and each row and column of tiles must reach into it
+ * (HEIF 6.6.2.3.1, MIAF 7.3.11.4.2, as libavif checks): so the tiles decoded are never much more
+ * than the image shown.
+ */
+function checkGrid(
+  grid: { rows: number; columns: number; width: number; height: number },
+  tile: { width: number; height: number },
+  what: string,
+) {
+  const { rows, columns, width, height } = grid;
+  if (tile.width * columns < width || tile.height * rows < height)
+    throw corrupt(`the ${what} grid's tiles do not cover ${width}x${height}`);
+  if (tile.width * (columns - 1) >= width || tile.height * (rows - 1) >= height)
+    throw corrupt(`the ${what} grid has tiles outside its ${width}x${height}`);
+}
+
 function auxType(bytes: Uint8Array, box: Box): string {
   const reader = new Reader(bytes, box.from, box.to);
   reader.fullBox();
@@ -325,8 +399,8 @@ function spatialExtent(bytes: Uint8Array, item: Item) {
 function readItemInfo(bytes: Uint8Array, iinf: Box, item: (id: number) => Item) {
   const reader = new Reader(bytes, iinf.from, iinf.to);
   const { version } = reader.fullBox();
-  if (version === 0) reader.u16();
-  else reader.u32();
+  // Each entry is an infe box of at least 12 bytes.
+  reader.count(version === 0 ? reader.u16() : reader.u32(), 12, HEIF_LIMITS.items, 'items');
   for (const infe of boxes(bytes, reader.at, iinf.to)) {
     if (infe.type !== 'infe') continue;
     const entry = new Reader(bytes, infe.from, infe.to);
@@ -347,13 +421,24 @@ function readLocations(bytes: Uint8Array, iloc: Box, item: (id: number) => Item)
   const lengthSize = (sizes >> 8) & 15;
   const baseSize = (sizes >> 4) & 15;
   const indexSize = version > 0 ? sizes & 15 : 0;
-  const count = version < 2 ? reader.u16() : reader.u32();
+  const idSize = version < 2 ? 2 : 4;
+  const entryBytes = idSize + (version > 0 ? 2 : 0) + 2 + baseSize + 2;
+  const count = reader.count(
+    version < 2 ? reader.u16() : reader.u32(),
+    entryBytes,
+    HEIF_LIMITS.items,
+    'items',
+  );
+  const seen = new Set<number>();
   for (let i = 0; i < count; i++) {
-    const id = version < 2 ? reader.u16() : reader.u32();
+    const id = idSize === 2 ? reader.u16() : reader.u32();
+    if (seen.has(id)) throw corrupt(`item ${id} located twice`);
+    seen.add(id);
     const method = version > 0 ? reader.u16() & 15 : 0;
     reader.u16(); // data reference index
     const base = reader.uint(baseSize);
-    const extents = reader.u16();
+    const extentBytes = indexSize + offsetSize + lengthSize;
+    const extents = reader.count(reader.u16(), extentBytes, HEIF_LIMITS.extents, 'extents');
     const found = item(id);
     found.method = method;
     for (let e = 0; e < extents; e++) {
@@ -369,12 +454,15 @@ function readReferences(bytes: Uint8Array, iref: Box | undefined): Map<string, n
   const found = new Map<string, number[]>();
   if (!iref) return found;
   const { version } = new Reader(bytes, iref.from, iref.to).fullBox();
+  const idSize = version === 0 ? 2 : 4;
+  let total = 0;
   for (const reference of boxes(bytes, iref.from + 4, iref.to)) {
     const reader = new Reader(bytes, reference.from, reference.to);
-    const from = version === 0 ? reader.u16() : reader.u32();
-    const count = reader.u16();
+    const from = idSize === 2 ? reader.u16() : reader.u32();
+    const count = reader.count(reader.u16(), idSize, HEIF_LIMITS.references - total, 'references');
+    total += count;
     for (let i = 0; i < count; i++) {
-      const to = version === 0 ? reader.u16() : reader.u32();
+      const to = idSize === 2 ? reader.u16() : reader.u32();
       for (const key of [`${reference.type}:${from}`, `${reference.type}->${to}`]) {
         const list = found.get(key) ?? [];
         list.push(key.includes('->') ? from : to);
@@ -391,16 +479,21 @@ function readProperties(bytes: Uint8Array, iprp: Box, item: (id: number) => Item
   for (const ipma of boxes(bytes, iprp.from, iprp.to).filter((box) => box.type === 'ipma')) {
     const reader = new Reader(bytes, ipma.from, ipma.to);
     const { version, flags } = reader.fullBox();
-    const count = reader.u32();
+    const idSize = version < 1 ? 2 : 4;
+    const indexSize = flags & 1 ? 2 : 1;
+    const count = reader.count(reader.u32(), idSize + 1, HEIF_LIMITS.items, 'items');
     for (let i = 0; i < count; i++) {
-      const id = version < 1 ? reader.u16() : reader.u32();
-      const associations = reader.u8();
+      const id = idSize === 2 ? reader.u16() : reader.u32();
+      const associations = reader.count(reader.u8(), indexSize, 255, 'associations');
+      const found = item(id);
       for (let a = 0; a < associations; a++) {
-        const index = flags & 1 ? reader.u16() & 0x7fff : reader.u8() & 0x7f;
+        const index = indexSize === 2 ? reader.u16() & 0x7fff : reader.u8() & 0x7f;
         if (index === 0) continue;
         const property = list[index - 1];
         if (!property) throw corrupt(`property ${index} of ${list.length}`);
-        item(id).properties.push(property);
+        if (found.properties.length === HEIF_LIMITS.properties)
+          throw corrupt(`over ${HEIF_LIMITS.properties} properties of item ${id}`);
+        found.properties.push(property);
       }
     }
   }

@@ -5,7 +5,7 @@
  * decoders cannot take (CMYK JPEG, animation), and every read is bounds-checked.
  */
 import { isResizerError, ResizerError } from './errors.js';
-import { fileBrands, type HeifAvif, parseAvif } from './heif.js';
+import { fileBrands, type HeifAvif, type HeifImage, parseAvif } from './heif.js';
 import type { InputFormat } from './options.js';
 
 export interface ImageInfo {
@@ -21,6 +21,11 @@ export interface ImageInfo {
   bitDepth?: number;
   hasAlpha?: boolean;
   animated?: boolean;
+  /**
+   * What the decoder allocates, when more than width x height: an AVIF's frames before its clap
+   * crops them, a grid's whole canvas of tiles (or its alpha's, when larger). The limits count it.
+   */
+  coded?: { width: number; height: number };
 }
 
 /** Media types of the inputs we recognise, for serving an original as it is. */
@@ -240,6 +245,7 @@ function probeAvif(bytes: Uint8Array): ImageInfo {
     throw error;
   }
   const { width, height } = avif.crop ?? avif.colour;
+  const coded = [avif.colour, avif.alpha].map(codedSize).reduce((a, b) => (area(b) > area(a) ? b : a));
   return checkSize({
     format: 'avif',
     width,
@@ -247,8 +253,18 @@ function probeAvif(bytes: Uint8Array): ImageInfo {
     orientation: avif.orientation,
     hasAlpha: !!avif.alpha,
     animated,
+    ...(area(coded) > width * height ? { coded } : {}),
   });
 }
+
+/** The canvas of coded frames an AVIF image (or its alpha) decodes to, before any clap. */
+function codedSize(image: HeifImage | undefined) {
+  if (!image) return { width: 0, height: 0 };
+  const { rows, columns } = image.grid ?? { rows: 1, columns: 1 };
+  return { width: image.tile.width * columns, height: image.tile.height * rows };
+}
+
+const area = ({ width, height }: { width: number; height: number }) => width * height;
 
 // --- GIF: the logical screen, then a walk over the blocks to count frames and find transparency.
 

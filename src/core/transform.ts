@@ -94,10 +94,13 @@ export function planTransform(bytes: Uint8Array, options: TransformOptions, cont
   }
   if (info.animated)
     throw new ResizerError('unsupported-input', `Animated ${info.format.toUpperCase()} is served as it is`);
-  if (info.width * info.height > limits.maxInputPixels) {
+  // An AVIF counts at its coded size: a clap or a grid's output size shows less than is decoded.
+  const { coded } = info;
+  const stored = coded ?? info;
+  if (stored.width * stored.height > limits.maxInputPixels) {
     throw new ResizerError(
       'too-many-pixels',
-      `Input is ${info.width}x${info.height}, over the ${limits.maxInputPixels} pixel limit`,
+      `Input is ${info.width}x${info.height}${coded ? ` (coded ${coded.width}x${coded.height})` : ''}, over the ${limits.maxInputPixels} pixel limit`,
     );
   }
   const geometry = planGeometry(orientedSize(info, info.orientation), request);
@@ -120,7 +123,7 @@ export function planTransform(bytes: Uint8Array, options: TransformOptions, cont
       : undefined;
   // The limit counts what the decoder holds: a JPEG shrunk on load holds its shrunk size, but libwebp
   // scaling while it decodes still holds a lossless image whole, so WebP counts at full size.
-  const decoded = shrunkSize(info, shrink);
+  const decoded = shrunkSize(stored, shrink);
   const [limit, kind] = info.hasAlpha
     ? [Math.min(limits.maxDecodedPixels, limits.maxDecodedAlphaPixels), ' (with alpha)']
     : [limits.maxDecodedPixels, ''];
