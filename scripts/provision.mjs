@@ -54,7 +54,7 @@ export function missing({ exists, hasCommand, sources, env = {}, arch = 'x64' })
 }
 
 /**
- * The decision: nothing to do, the commands to run (each an argv, `sudo -n` in front unless root),
+ * The decision: nothing to do, the commands to run (each an argv, through `sudo -n` unless root),
  * or the one line to stop with. `can`: { root, sudo, aptGet } as found on this machine.
  */
 export function plan({ packages, debSrc }, can) {
@@ -66,7 +66,8 @@ export function plan({ packages, debSrc }, can) {
   ];
   const what = [...packages, ...(debSrc ? [`deb-src entries in ${DEBIAN_SOURCES}`] : [])].join(', ');
   if (can.aptGet && (can.root || can.sudo)) {
-    const prefix = can.root ? [] : ['sudo', '-n'];
+    // sudo resets the environment: apt-get must still not ask questions.
+    const prefix = can.root ? [] : ['sudo', '-n', 'env', 'DEBIAN_FRONTEND=noninteractive'];
     return {
       action: 'install',
       steps: steps.map((step) => [...prefix, ...step]),

@@ -2,7 +2,7 @@
  * Colour and input fidelity against sharp: images with wide-gamut, grey and CMYK ICC profiles, CMYK
  * without one, static GIF and arithmetic-coded JPEG, each resized by us and by sharp and compared as
  * CIE76 ΔE (mean, and the worst 3x3 region), not only SSIM. The profiles are Debian's (colord-data,
- * libgs-common, which .ci/run installs) and libvips's own (P3, CMYK) as sharp embeds them.
+ * libgs-common, which npm test provisions) and libvips's own (P3, CMYK) as sharp embeds them.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';

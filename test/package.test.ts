@@ -39,7 +39,8 @@ beforeAll(async () => {
   const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'])
     .toString()
     .split('\0')
-    .filter(Boolean);
+    // node_modules/ is ignored as a folder; a symlinked one (a worktree's) would be listed.
+    .filter((file) => file && file !== 'node_modules');
   for (const file of files) {
     mkdirSync(path.join(clone, path.dirname(file)), { recursive: true });
     cpSync(file, path.join(clone, file));

@@ -97,13 +97,14 @@ describe('what it does about it', () => {
   });
 
   test('with passwordless sudo: the same through sudo -n, deb-src enabled first', () => {
+    const SUDO = ['sudo', '-n', 'env', 'DEBIAN_FRONTEND=noninteractive'];
     const decision = plan({ packages: ['njs'], debSrc: true }, { root: false, sudo: true, aptGet: true });
     expect(decision).toEqual({
       action: 'install',
       steps: [
-        ['sudo', '-n', 'sed', '-i', 's/^Types: deb$/Types: deb deb-src/', DEBIAN_SOURCES],
-        ['sudo', '-n', 'apt-get', 'update', '-qq'],
-        ['sudo', '-n', 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'njs'],
+        [...SUDO, 'sed', '-i', 's/^Types: deb$/Types: deb deb-src/', DEBIAN_SOURCES],
+        [...SUDO, 'apt-get', 'update', '-qq'],
+        [...SUDO, 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'njs'],
       ],
       message: `provision: installing what the tests need: njs, deb-src entries in ${DEBIAN_SOURCES} (apt-get through sudo)`,
     });
