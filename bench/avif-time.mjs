@@ -1,7 +1,8 @@
 // The AVIF figure the README quotes, from one short recorded run: each photo resized to 800 px wide
 // as AVIF and as WebP at the default quality, through the built library, one warm-up then RUNS
 // timed calls; medians of the whole transform and of the encode stage. Writes
-// bench/results/avif-time.json, which test/docs.test.ts reads to check the README's figure.
+// bench/results/avif-time.json (then `npx biome check --write` it), which test/docs.test.ts reads to
+// check the README's figure.
 //   node bench/avif-time.mjs PHOTO.jpg...   (e.g. Debian's plasma-workspace-wallpapers, 2560x1600)
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
