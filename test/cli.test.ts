@@ -5,6 +5,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { forbidden } from '../src/adapters/cloudfront-function/forbidden.js';
+import { summarise } from '../src/adapters/node/replay.js';
 import { scene } from './helpers/images.js';
 
 // The built CLI, as a user runs it (npm test builds dist/ first).
@@ -341,4 +343,38 @@ test('an output nothing can be created in is one clear line, not a raw ENOENT', 
   const { code, stderr } = await cli('resize', photo, '-o', '/proc/x.jpg', '--width', '10');
   expect(code).toBe(1);
   expect(stderr).toBe('edge-resizer: cannot write /proc/x.jpg: cannot create a file in that folder\n');
+});
+
+describe('replay says what happened in one line; --json prints the CloudFront result', () => {
+  const event = (name: string) => path.join('test/fixtures/events', `${name}.json`);
+
+  test('resized: status, type, bytes and the dimensions of the body it returns', async () => {
+    const fixture = 'test/fixtures/replay/landscape.json';
+    const line = await cli('replay', fixture, '--origin', 'samples');
+    const full = await cli('replay', fixture, '--origin', 'samples', '--json');
+    expect([line.code, full.code]).toEqual([0, 0]);
+    const result = JSON.parse(full.stdout);
+    const body = Buffer.from(result.body, 'base64');
+    const meta = await sharp(body).metadata();
+    // Encoding is deterministic, so the two runs return the same bytes.
+    expect(line.stdout).toBe(
+      `200 OK: resized, image/jpeg, ${body.byteLength} bytes, ${meta.width}x${meta.height}\n`,
+    );
+    expect(line.stdout).not.toContain(result.body.slice(0, 40));
+  });
+
+  test.each([
+    ['svg', "200 OK: passthrough (unsupported-input), the origin's body as it is, no content type"],
+    ['origin-404', "404 Not Found: passthrough (origin-status), the origin's body as it is, no content type"],
+  ])('%s: the passthrough and its reason', async (name, expected) => {
+    const { code, stdout } = await cli('replay', event(name), '--origin', 'samples');
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${expected}\n`);
+  });
+
+  test("the viewer function's 403 names the reason", () => {
+    expect(summarise(forbidden('missing signature'))).toBe(
+      '403 Forbidden: refused by the viewer function (missing signature)',
+    );
+  });
 });

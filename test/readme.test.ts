@@ -114,19 +114,38 @@ const checks: [RegExp, (line: string) => Promise<void>][] = [
       const output = args[args.indexOf('-o') + 1] as string;
       const width = Number(args[args.indexOf('--width') + 1]);
       if (args[1]?.startsWith('./')) {
-        // A folder (a copy of samples/): the SVG and the 120 px GIF (no upscaling) are skipped and
-        // reported (exit 1); the four others come out.
-        await expect(edgeResizer(args)).rejects.toMatchObject({ code: 1 });
+        // A folder (a copy of samples/): every image handled, exit 0; the SVG copied as it is, the
+        // GIF, narrower than the width, written at its own size (never enlarged), the four others at
+        // the width.
+        const small = (await sharp('samples/small.gif').metadata()).width as number;
+        expect(small).toBeLessThan(width);
+        const { stdout } = await edgeResizer(args);
+        expect(stdout).toBe(`${output}: 5 resized, 1 copied, 0 skipped of 6 files\n`);
         const written = readdirSync(path.join(work, output));
         expect(written.sort()).toEqual([
           'badge-alpha.webp',
           'landscape.webp',
           'portrait-exif6.webp',
+          'small.webp',
           'tiles.webp',
+          'vector.svg',
         ]);
-        for (const name of written)
-          expect((await sharp(path.join(work, output, name)).metadata()).width, name).toBe(width);
+        for (const name of written.filter((file) => file.endsWith('.webp'))) {
+          const meta = await sharp(path.join(work, output, name)).metadata();
+          expect([meta.format, meta.width], name).toEqual(['webp', name === 'small.webp' ? small : width]);
+        }
         return;
+      }
+      const config = args.indexOf('--config');
+      if (config !== -1) {
+        // The file's limits apply: a cap below the width is refused, a cap above it is served.
+        const file = path.join(work, args[config + 1] as string);
+        writeFileSync(file, JSON.stringify({ limits: { maxOutputDimension: width - 1 } }));
+        await expect(edgeResizer(args)).rejects.toMatchObject({ code: 2 });
+        writeFileSync(
+          file,
+          JSON.stringify({ limits: { maxOutputDimension: width, maxInputPixels: 40_000_000 } }),
+        );
       }
       await edgeResizer(args);
       const meta = await sharp(path.join(work, output)).metadata();

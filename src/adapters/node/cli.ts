@@ -1,8 +1,8 @@
 /**
  * The command line: `resize`, `serve`, `replay` (Lambda@Edge events) and `sign`. Failures print one
  * line and exit non-zero: 2 for a usage error or a bad configuration, 1 when the image cannot be
- * produced. `serve`, `replay` and `sign` read the one configuration file (config-file.ts) and the
- * signing secret from EDGE_RESIZER_SECRET.
+ * produced. `resize`, `serve`, `replay` and `sign` read the one configuration file (config-file.ts);
+ * `serve`, `replay` and `sign` the signing secret from EDGE_RESIZER_SECRET.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
