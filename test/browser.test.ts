@@ -71,10 +71,10 @@ test('the index page shows every sample resized, with sizes and timings', async 
   ]);
 
   const landscape = cards.find((card) => card.name === 'landscape.jpg');
-  // At their natural size: the original is not squeezed to the variant's width.
+  // The variant first, then the original (its natural size intact, only displayed smaller).
   expect(landscape?.images).toEqual([
-    { ok: true, width: 1600 },
     { ok: true, width: 300 },
+    { ok: true, width: 1600 },
   ]);
   // Fetched with Chrome's Accept, as the browser's own <img> would be: negotiated WebP.
   expect(landscape?.stats[1]).toMatch(
@@ -87,8 +87,12 @@ test('the index page shows every sample resized, with sizes and timings', async 
   expect(portrait?.info).toContain('900×1200');
   expect(portrait?.stats[1]).toMatch(/width=300 300×400/);
   // Inputs that are served as they are say why.
+  // with the dimensions of what was served.
   expect(cards.find((card) => card.name === 'vector.svg')?.stats[0]).toMatch(
-    /^width=150 original \(unsupported-input\) · image\/svg\+xml/,
+    /^width=150 original \(unsupported-input\) · 240×240 · image\/svg\+xml · [\d.]+ KiB$/,
+  );
+  expect(cards.find((card) => card.name === 'small.gif')?.stats[2]).toMatch(
+    /^width=600 original \(upscale\) · \d+×\d+ · image\/gif · [\d.]+ KiB$/,
   );
   // The static GIF is resized now, to PNG or what Accept allows.
   expect(cards.find((card) => card.name === 'small.gif')?.stats[0]).toMatch(
@@ -194,7 +198,7 @@ test("the playground: each control changes the image, and the figures shown are 
   await set('width', '5000');
   state = await settle(`${image}?width=5000&height=100&fit=inside`);
   check({ reason: 'upscale' });
-  expect(state.shown.text).toMatch(/^original \(upscale\)/);
+  expect(state.shown.text).toMatch(/^original \(upscale\) · 800×800 · image\/png · [\d.]+ KiB$/);
 
   await set('image', '/vector.svg');
   state = await settle('/vector.svg?width=5000&height=100&fit=inside');
@@ -203,3 +207,153 @@ test("the playground: each control changes the image, and the figures shown are 
   // Every request went to an image or the page: no favicon 404 in the console.
   expect(requests).not.toContain('/favicon.ico');
 }, 120_000);
+
+test('at 1,400 px the ?width=300 variants are in view with no sideways scrolling; originals fit, or show at natural size', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`${base}/`);
+  await page.waitForFunction(
+    () => [...document.querySelectorAll<HTMLImageElement>('.card img')].every((img) => img.complete),
+    null,
+    {
+      timeout: 60_000,
+    },
+  );
+  const layout = () =>
+    page.evaluate(() => {
+      const root = document.documentElement;
+      return {
+        pageScrolls: root.scrollWidth > root.clientWidth,
+        cards: [...document.querySelectorAll('.card')].map((card) => {
+          const pair = card.querySelector('.pair') as HTMLElement;
+          const [variant, original] = [...pair.querySelectorAll('img')].map((img) => {
+            const box = img.getBoundingClientRect();
+            return { left: box.left, right: box.right, width: box.width, natural: img.naturalWidth };
+          });
+          return {
+            name: card.querySelector('h2')?.textContent,
+            pairScrolls: pair.scrollWidth > pair.clientWidth,
+            variant,
+            original,
+          };
+        }),
+      };
+    });
+  const scaled = await layout();
+  expect(scaled.pageScrolls).toBe(false);
+  const landscape = scaled.cards.find((card) => card.name === 'landscape.jpg');
+  // The 300 px variant, whole and at 300 CSS px, inside the 1,400 px viewport; the 1,600 px original
+  // beside it, scaled down to what is left of the row.
+  expect(landscape?.variant).toMatchObject({ width: 300, natural: 300 });
+  expect(landscape?.variant?.left).toBeGreaterThanOrEqual(0);
+  expect(landscape?.variant?.right).toBeLessThanOrEqual(1400);
+  expect(landscape?.original?.natural).toBe(1600);
+  expect(landscape?.original?.width).toBeLessThan(1400 - 300);
+  expect(landscape?.original?.right).toBeLessThanOrEqual(1400);
+  for (const card of scaled.cards) {
+    expect(card.pairScrolls, card.name ?? '').toBe(false);
+    expect(card.variant?.right, card.name ?? '').toBeLessThanOrEqual(1400);
+    expect(card.original?.right, card.name ?? '').toBeLessThanOrEqual(1400);
+  }
+  await page.screenshot({ path: `${process.env.TMPDIR ?? '/tmp'}/edge-resizer-index-1400.png` });
+
+  // The toggle: natural size, the wide original scrolls inside its row, the page itself does not.
+  await page.locator('#natural').check();
+  const natural = await layout();
+  const wide = natural.cards.find((card) => card.name === 'landscape.jpg');
+  expect(wide?.original?.width).toBe(1600);
+  expect(wide?.variant).toMatchObject({ width: 300, left: landscape?.variant?.left });
+  expect(wide?.pairScrolls).toBe(true);
+  expect(natural.pageScrolls).toBe(false);
+  await page.locator('#natural').uncheck();
+  expect((await layout()).cards.find((card) => card.name === 'landscape.jpg')?.original?.width).toBe(
+    landscape?.original?.width,
+  );
+}, 90_000);
+
+/** The options of a select: value, label, disabled mark. */
+async function selectOptions(page: import('playwright-core').Page, name: string) {
+  return page.$$eval(`[name=${name}] option`, (options) =>
+    options.map((option) => ({
+      value: (option as HTMLOptionElement).value,
+      label: option.textContent,
+      off: (option as HTMLOptionElement).dataset.off ?? null,
+    })),
+  );
+}
+
+test('the selects: one option per choice; AVIF marked off with its key, and choosing it explains instead of showing the original', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
+  await page.goto(`${base}/`);
+  expect(await selectOptions(page, 'fit')).toEqual([
+    { value: '', label: 'cover (default)', off: null },
+    { value: 'contain', label: 'contain', off: null },
+    { value: 'fill', label: 'fill', off: null },
+    { value: 'inside', label: 'inside', off: null },
+    { value: 'outside', label: 'outside', off: null },
+  ]);
+  const hint =
+    'AVIF is off: set "formats": {"avif": true} in edge-resizer.config.json and restart serve (or pass --config FILE)';
+  expect(await selectOptions(page, 'format')).toEqual([
+    { value: '', label: 'auto (default)', off: null },
+    { value: 'jpeg', label: 'jpeg', off: null },
+    { value: 'png', label: 'png', off: null },
+    { value: 'webp', label: 'webp', off: null },
+    { value: 'avif', label: 'avif (off: formats.avif)', off: hint },
+  ]);
+
+  await page.locator('[name=image]').selectOption('/landscape.jpg');
+  await page.locator('[name=format]').selectOption('avif');
+  await page.waitForFunction(
+    () =>
+      (document.getElementById('figures') as HTMLElement).dataset.url ===
+      '/landscape.jpg?width=300&format=avif',
+    null,
+    { timeout: 30_000 },
+  );
+  const shown = await page.evaluate(() => ({
+    reason: (document.getElementById('figures') as HTMLElement).dataset.reason,
+    figures: document.getElementById('figures')?.textContent,
+    explain: (document.getElementById('explain') as HTMLElement).hidden
+      ? null
+      : document.getElementById('explain')?.textContent,
+    resultVisible: (document.getElementById('result') as HTMLImageElement).checkVisibility(),
+  }));
+  expect(shown).toEqual({
+    reason: 'format-disabled',
+    figures: expect.stringMatching(/^original \(format-disabled\) · 1600×1067 · image\/jpeg · [\d.]+ KiB$/),
+    explain: hint,
+    resultVisible: false,
+  });
+  await page.screenshot({ path: `${process.env.TMPDIR ?? '/tmp'}/edge-resizer-playground-avif-off.png` });
+
+  // Another format again: the image is back, the explanation gone.
+  await page.locator('[name=format]').selectOption('png');
+  await page.waitForFunction(
+    () =>
+      (document.getElementById('figures') as HTMLElement).dataset.url ===
+      '/landscape.jpg?width=300&format=png',
+    null,
+    { timeout: 30_000 },
+  );
+  expect(
+    await page.evaluate(() => [
+      (document.getElementById('explain') as HTMLElement).hidden,
+      (document.getElementById('result') as HTMLImageElement).checkVisibility(),
+    ]),
+  ).toEqual([true, true]);
+}, 90_000);
+
+test('with AVIF on in the configuration, its option is a plain one', async () => {
+  const avifOn = await startServer({
+    root: 'samples',
+    port: 0,
+    config: { ...DEFAULT_CONFIG, formats: { ...DEFAULT_CONFIG.formats, avif: true } },
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${(avifOn.address() as AddressInfo).port}/`);
+    expect((await selectOptions(page, 'format')).at(-1)).toEqual({ value: 'avif', label: 'avif', off: null });
+  } finally {
+    await new Promise<void>((resolve) => avifOn.close(() => resolve()));
+  }
+});

@@ -436,7 +436,7 @@ describe('the examples: a URL printed, a port clear of `npm start`, a clean stop
   });
 });
 
-describe('Deno and AVIF: the read permission', () => {
+describe('AVIF without read access to dist/: codec-unavailable, naming the permission', () => {
   const deno = (read: boolean) =>
     launch('deno', path.resolve(BIN.deno), [
       'run',
@@ -468,6 +468,37 @@ describe('Deno and AVIF: the read permission', () => {
     } finally {
       example.child.kill('SIGTERM');
     }
+  });
+
+  test("the CLI under Node's permission model: one line naming the permission, exit 1", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'edge-resizer-permission-'));
+    writeFileSync(path.join(dir, 'in.avif'), readFileSync(path.join(corpus, 'small.avif')));
+    const dist = path.resolve('dist');
+    const chunks = readdirSync(dist).filter((name) => name.endsWith('.js'));
+    // Everything the CLI needs but dist/'s .wasm files: the input's folder, the CLI's own JavaScript.
+    const reads = [dir, path.resolve('package.json'), ...chunks.map((name) => path.join(dist, name))];
+    const failed = await promisify(execFile)(process.execPath, [
+      '--experimental-permission',
+      ...reads.map((file) => `--allow-fs-read=${file}`),
+      `--allow-fs-write=${dir}`,
+      'dist/cli.js',
+      'resize',
+      path.join(dir, 'in.avif'),
+      '-o',
+      path.join(dir, 'out.jpg'),
+      '--width',
+      '60',
+    ]).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed?.code).toBe(1);
+    const lines = (failed?.stderr ?? '').split('\n').filter((line) => line.startsWith('edge-resizer:'));
+    // The CLI's own wording around the message may change; the message and its one line may not.
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^edge-resizer: .*in\.avif.*The avif decoder module could not be read: the runtime denied reading it: grant read access to edge-resizer's dist\/ folder.*Node's permission model: --allow-fs-read/,
+    );
   });
 
   test('with --allow-read for dist/: the AVIF is resized', async () => {

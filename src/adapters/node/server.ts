@@ -28,7 +28,7 @@ export function devHandler(options: ServeOptions): FetchHandler {
   });
   return async (request) => {
     if (new URL(request.url).pathname !== '/') return images(request);
-    return new Response(await renderIndex(options.root), {
+    return new Response(await renderIndex(options.root, options.config), {
       headers: { 'content-type': 'text/html; charset=utf-8' },
     });
   };
