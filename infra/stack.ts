@@ -103,7 +103,7 @@ export class EdgeResizerStack extends Stack {
     // there with `aws cloudfront-keyvaluestore put-key` (README, "Signed URLs").
     const secrets = config.signing.required
       ? new cloudfront.KeyValueStore(this, 'SigningSecret', {
-          comment: 'edge-resizer: the URL signing secret (key signing-secret)',
+          comment: 'edge-resizer: URL signing secrets (signing-secret; signing-secret-ID for kid=ID)',
         })
       : undefined;
     const viewerRequest = new cloudfront.Function(this, 'ViewerRequest', {

@@ -350,31 +350,7 @@ describe('edge-resizer serve', () => {
   }, 60_000);
 });
 
-describe('edge-resizer sign', () => {
-  test('prints the signed canonical path; the secret comes from EDGE_RESIZER_SECRET', async () => {
-    const result = await cli(['sign', '/photos/cat.jpg?quality=80&width=500&utm=x'], {
-      EDGE_RESIZER_SECRET: 'k',
-    });
-    expect(result.code).toBe(0);
-    expect(result.stdout.trim()).toMatch(/^\/photos\/cat\.jpg\?width=500&sig=[A-Za-z0-9_-]{43}$/);
-    expect(result.stdout.trim()).toBe(await signPath('/photos/cat.jpg?width=500', 'k', DEFAULT_CONFIG));
-  });
-
-  test.each([
-    [['sign', '/a.jpg?width=5'], {}, 'EDGE_RESIZER_SECRET'],
-    [
-      ['sign', '/a.jpg?width=abc'],
-      { EDGE_RESIZER_SECRET: 'k' },
-      "Expected integer between 1 and 16383 for width but received 'abc'",
-    ],
-    [['sign', 'a.jpg?width=5'], { EDGE_RESIZER_SECRET: 'k' }, 'starting with /'],
-  ] as const)('%j: one line, exit 2', async (args, env, message) => {
-    const result = await cli([...args], { EDGE_RESIZER_SECRET: '', ...env });
-    expect(result.code).toBe(2);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toContain(message);
-  });
-});
+// `edge-resizer sign` is tested in test/sign.test.ts.
 
 describe('edge-resizer replay', () => {
   const event = (querystring: string) => {

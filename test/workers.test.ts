@@ -1,6 +1,13 @@
 import sharp from 'sharp';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import worker, { cacheKey, type Env, r2Origin, workerConfig } from '../src/adapters/workers/index.js';
+import { createFetchHandler } from '../src/adapters/fetch/handler.js';
+import worker, {
+  cacheKey,
+  type Env,
+  r2Origin,
+  workerConfig,
+  workerSecrets,
+} from '../src/adapters/workers/index.js';
 import { signPath } from '../src/core/signing.js';
 import ACCEPT from './fixtures/accept-headers.json' with { type: 'json' };
 import { scene, toBytes } from './helpers/images.js';
@@ -118,6 +125,28 @@ describe('the Cache API, under the canonical URL', () => {
     expect(Buffer.from(await b.arrayBuffer()).equals(Buffer.from(await a.arrayBuffer()))).toBe(true);
   });
 
+  test('spellings of one path share one entry, keyed by the canonical path', async () => {
+    const cache = fakeCache();
+    (globalThis as { caches?: unknown }).caches = { default: cache };
+    const env: Env = { IMAGES: bucket({ 'my cat.jpg': photo }) as never };
+    const spellings = [
+      '/my%20cat.jpg',
+      '/m%79%20cat.jpg',
+      '/my%20c%61t.jpg',
+      '/%6D%79%20%63%61%74%2E%6A%70%67',
+    ];
+    for (const spelling of spellings) {
+      const pending = ctx();
+      const res = await worker.fetch(new Request(`https://img.example${spelling}?width=200`), env, pending);
+      expect(res.status, spelling).toBe(200);
+      await Promise.all(pending.pending);
+    }
+    expect([...cache.entries.keys()]).toEqual(['https://img.example/my%20cat.jpg?width=200']);
+    expect(reads.map((read) => read.key)).toEqual(['my cat.jpg']); // one resize, three hits
+    const refused = await worker.fetch(new Request('https://img.example/a%2Fb.jpg?width=200'), env, ctx());
+    expect([refused.status, refused.headers.get('x-resizer-passthrough')]).toEqual([404, 'invalid-key']);
+  });
+
   test('originals are not cached by the worker', async () => {
     const cache = fakeCache();
     (globalThis as { caches?: unknown }).caches = { default: cache };
@@ -137,6 +166,35 @@ describe('the Cache API, under the canonical URL', () => {
     const signed = await signPath('/cat.jpg?width=200', 's', config);
     const key = await cacheKey(new Request(`https://img.example${signed}`), config, 's');
     expect(key?.url).toBe('https://img.example/cat.jpg?width=200');
+  });
+});
+
+describe('signed URLs in the Worker: expiry and key ids', () => {
+  const SECRET = 'worker-default-secret-0123';
+  const NEXT = 'worker-next-secret-456789';
+
+  test('EDGE_RESIZER_SECRETS adds keys by id; an expired URL has no key and is 403', async () => {
+    const config = workerConfig({ signing: { required: true } });
+    const secrets = workerSecrets({ EDGE_RESIZER_SECRET: SECRET, EDGE_RESIZER_SECRETS: `y2026=${NEXT}` });
+    const now = Math.floor(Date.now() / 1000);
+    const next = await signPath('/cat.jpg?width=200', NEXT, config, { kid: 'y2026', expires: now + 60 });
+    const key = await cacheKey(new Request(`https://img.example${next}`), config, secrets);
+    expect(key?.url).toBe('https://img.example/cat.jpg?width=200');
+    const expired = await signPath('/cat.jpg?width=200', NEXT, config, { kid: 'y2026', expires: now - 1 });
+    expect(await cacheKey(new Request(`https://img.example${expired}`), config, secrets)).toBeUndefined();
+    // The Worker's handler, with the Worker's secrets (the built Worker bakes its configuration).
+    const handler = createFetchHandler({
+      origin: r2Origin(bucket({ 'cat.jpg': photo }) as never),
+      config,
+      secret: secrets,
+    });
+    const statuses = [];
+    for (const url of [next, expired])
+      statuses.push((await handler(new Request(`https://img.example${url}`))).status);
+    expect(statuses).toEqual([200, 403]);
+    // Once y2026 is removed, its URLs are refused.
+    const retired = workerSecrets({ EDGE_RESIZER_SECRET: SECRET, EDGE_RESIZER_SECRETS: `y2027=${SECRET}` });
+    expect(await cacheKey(new Request(`https://img.example${next}`), config, retired)).toBeUndefined();
   });
 });
 

@@ -70,13 +70,17 @@ export function secretsFromEnvironment(defaultSecret: string | undefined, list: 
     if (entry.trim() === '') continue;
     const at = entry.indexOf('=');
     const kid = at === -1 ? '' : entry.slice(0, at).trim();
-    if (!isKeyId(kid) || at === entry.length - 1) {
+    const secret = entry.slice(at + 1).trim();
+    if (at === -1 || !isKeyId(kid) || secret === '') {
+      // Never echo the entry: it may hold a secret.
+      const what =
+        at === -1 ? "an entry without '='" : secret === '' ? `no secret for '${kid}'` : `the id '${kid}'`;
       throw new ResizerError(
         'invalid-parameter',
-        `Expected id=secret in EDGE_RESIZER_SECRETS (id of letters, digits, - and _) but received '${kid || entry.slice(0, 12)}...'`,
+        `Expected id=secret in EDGE_RESIZER_SECRETS (an id of 1-32 letters, digits, - or _) but received ${what}`,
       );
     }
-    secrets[kid] = entry.slice(at + 1);
+    secrets[kid] = secret;
   }
   return secrets;
 }

@@ -14,7 +14,13 @@ import { ResizerError } from '../../core/errors.js';
 import { FORMAT_PARAMS, formatOfName, type OutputFormat, outputFormatOfName } from '../../core/options.js';
 import { parseQuery } from '../../core/params.js';
 import { probe } from '../../core/probe.js';
-import { signPath } from '../../core/signing.js';
+import {
+  type SigningSecrets,
+  secretFor,
+  secretProblem,
+  secretsFromEnvironment,
+  signPath,
+} from '../../core/signing.js';
 import { transform } from '../../core/transform.js';
 import { type EdgeConfig, resolveEdgeConfig } from '../lambda-edge/config.js';
 import { loadConfig } from './config-file.js';
@@ -38,8 +44,11 @@ const HELP: Record<string, string> = {
   Runs a recorded CloudFront event through the viewer function and the origin-response handler, and
   prints one line: status, resized or passthrough (and why), content type, bytes and dimensions.
   --json prints the exact CloudFront result object instead, base64 body included.`,
-  sign: `edge-resizer sign PATH?QUERY [--config FILE]
-  Prints the signed path; the secret comes from EDGE_RESIZER_SECRET.`,
+  sign: `edge-resizer sign PATH?QUERY [--expires TIME] [--key-id ID] [--config FILE]
+  Prints the path signed as the viewer function checks it (the path canonical: '/my cat.jpg' is
+  signed as '/my%20cat.jpg'). The secret comes from EDGE_RESIZER_SECRET, or with --key-id ID from
+  EDGE_RESIZER_SECRETS (id=secret,id=secret). --expires: seconds from now (3600), a duration (90s,
+  15m, 12h, 7d) or a date (2027-01-31T00:00:00Z); the URL is refused (403) from then on.`,
 };
 
 const USAGE = `Usage:
@@ -403,13 +412,21 @@ function configuration(file: string | undefined): EdgeConfig {
   }
 }
 
-/** The signing secret: required when the configuration requires signatures. */
-function signingSecret(config: EdgeConfig, required = config.signing.required): string | undefined {
+/**
+ * The signing secrets, EDGE_RESIZER_SECRET plus any by key id in EDGE_RESIZER_SECRETS: required
+ * when the configuration requires signatures.
+ */
+function signingSecret(config: EdgeConfig, required = config.signing.required): SigningSecrets | undefined {
   const secret = process.env.EDGE_RESIZER_SECRET;
-  if (required && !secret) {
+  if (required && !secret && !process.env.EDGE_RESIZER_SECRETS) {
     throw new UsageError('signing is required: set EDGE_RESIZER_SECRET to the signing secret');
   }
-  return secret || undefined;
+  if (!process.env.EDGE_RESIZER_SECRETS) return secret || undefined;
+  try {
+    return secretsFromEnvironment(secret, process.env.EDGE_RESIZER_SECRETS);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 async function serveCommand(args: string[]): Promise<void> {
@@ -466,17 +483,74 @@ function configurationWith(config: EdgeConfig, overrides: { s3Endpoint: string }
 }
 
 async function signCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parse(args, { config: { type: 'string' } });
+  const { values, positionals } = parse(args, {
+    config: { type: 'string' },
+    expires: { type: 'string' },
+    'key-id': { type: 'string' },
+  });
   const [target, ...extra] = positionals;
   if (!target || extra.length > 0)
     throw new UsageError("sign takes one PATH?QUERY, e.g. '/photos/cat.jpg?width=500'");
   const config = configuration(values.config);
-  const secret = signingSecret(config, true) as string;
+  const kid = values['key-id'];
+  const secret = secretToSign(kid);
+  const expires = values.expires === undefined ? undefined : expiryOf(values.expires, Date.now());
+  let signed: string;
   try {
-    console.log(await signPath(target, secret, config));
+    signed = await signPath(target, secret, config, { expires, kid });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  if (!config.signing.required) {
+    console.error(
+      'edge-resizer: note: signing.required is off in this configuration, so nothing checks this signature',
+    );
+  }
+  console.log(signed);
+}
+
+const SECRET_HINT = 'e.g. $(openssl rand -base64 32), the value stored in the key value store';
+
+/** The secret `sign` signs with: the default key's, or the key id's; missing or placeholder: a usage error. */
+function secretToSign(kid: string | undefined): string {
+  const { EDGE_RESIZER_SECRET: single, EDGE_RESIZER_SECRETS: list } = process.env;
+  let secrets: SigningSecrets;
+  try {
+    secrets = secretsFromEnvironment(single, kid === undefined ? undefined : list);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const where =
+    kid === undefined ? 'EDGE_RESIZER_SECRET' : `the secret of key id '${kid}' in EDGE_RESIZER_SECRETS`;
+  const secret = secretFor(secrets, kid);
+  if (!secret) {
+    throw new UsageError(
+      kid === undefined
+        ? `no signing secret: set EDGE_RESIZER_SECRET to the secret the edge checks with (${SECRET_HINT})`
+        : `no secret for key id '${kid}': add ${kid}=SECRET to EDGE_RESIZER_SECRETS (${SECRET_HINT})`,
+    );
+  }
+  const problem = secretProblem(secret);
+  if (problem) throw new UsageError(`${where} ${problem}: set a random secret (${SECRET_HINT})`);
+  return secret;
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `--expires`: seconds from now, a duration (15m, 12h, 7d) or a date -> unix seconds, in the future. */
+export function expiryOf(text: string, nowMs: number): number {
+  const now = Math.floor(nowMs / 1000);
+  const duration = /^(\d{1,9})([smhd]?)$/.exec(text);
+  let expires: number;
+  if (duration) expires = now + Number(duration[1]) * (DURATION_UNITS[duration[2] || 's'] as number);
+  else if (/^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(Date.parse(text)))
+    expires = Math.floor(Date.parse(text) / 1000);
+  else
+    throw new UsageError(
+      `Expected seconds (3600), a duration (15m, 12h, 7d) or a date (2027-01-31T00:00:00Z) for --expires but received '${text}'`,
+    );
+  if (expires <= now) throw new UsageError(`--expires ${text} is not in the future`);
+  return expires;
 }
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
