@@ -69,9 +69,16 @@ __attribute__((export_name("png_decode"))) decoded_t *png_decode(const uint8_t *
   if (!info) host_fail("out of memory");
   reader_t reader = {input, size, 0};
   png_set_read_fn(png, &reader, read_bytes);
-  // Decompression bombs are bounded by the caller's pixel limits (checked from the header first);
-  // ancillary chunks are capped here.
+  // Decompression bombs in the image are bounded by the caller's pixel limits (checked from the
+  // header first). Ancillary chunks are bounded here, before png_read_info inflates any: the ones
+  // the output never uses are skipped through their CRC without being inflated or stored (300 zTXt
+  // chunks of 15.9 MB each took 4 GB and 30 s), and the one kept compressed chunk, iCCP (colour
+  // management needs it), inflates to at most 16 MB, once. sRGB, gAMA and cHRM stay: fixed sizes,
+  // and they decide which iCCP libpng accepts.
+  static const png_byte unused[] = "tEXt\0zTXt\0iTXt\0sPLT\0eXIf\0tIME\0pHYs\0bKGD\0hIST\0oFFs\0pCAL\0sCAL";
+  png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, unused, 12);
   png_set_chunk_malloc_max(png, 16 * 1024 * 1024);
+  png_set_chunk_cache_max(png, 32);
   png_read_info(png, info);
 
   png_uint_32 width = 0, height = 0;
@@ -104,10 +111,10 @@ __attribute__((export_name("png_decode"))) decoded_t *png_decode(const uint8_t *
   if (!data || !rows) host_fail("out of memory");
   for (png_uint_32 y = 0; y < height; y++) rows[y] = data + (size_t)y * width * 4;
   png_read_image(png, rows);
-  // The chunks after the image are checked (CRCs, IEND) but their text and profiles are discarded
-  // uninflated: nothing after IDAT changes the pixels.
-  static const png_byte after_image[] = "zTXt\0iTXt\0iCCP\0tEXt";
-  png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, after_image, 4);
+  // The chunks after the image are checked (CRCs, IEND) but a late iCCP is discarded uninflated
+  // too (the text chunks already are): nothing after IDAT changes the pixels.
+  static const png_byte after_image[] = "iCCP";
+  png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, after_image, 1);
   png_read_end(png, NULL);
   free(rows);
   int alpha = (color_type & PNG_COLOR_MASK_ALPHA) || png_get_valid(png, info, PNG_INFO_tRNS);
