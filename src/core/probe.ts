@@ -21,6 +21,11 @@ export interface ImageInfo {
   bitDepth?: number;
   hasAlpha?: boolean;
   animated?: boolean;
+  /**
+   * Pixels the decoder works through when that is more than width x height: a GIF frame larger
+   * than its logical screen is decoded whole (and clipped), so it counts against the limits.
+   */
+  decodedPixels?: number;
 }
 
 /** Media types of the inputs we recognise, for serving an original as it is. */
@@ -150,11 +155,12 @@ function probePng(bytes: Uint8Array): ImageInfo {
   const colorType = bytes[25] as number;
   let animated = false;
   let hasAlpha = colorType === 4 || colorType === 6;
+  // Chunk types compared as numbers: a flood of small chunks is walked in a few milliseconds.
   for (let offset = 33; offset + 8 <= bytes.length; ) {
-    const type = ascii(bytes, offset + 4, 4);
-    if (type === 'IDAT' || type === 'IEND') break;
-    if (type === 'acTL') animated = true;
-    if (type === 'tRNS') hasAlpha = true;
+    const type = u32be(bytes, offset + 4);
+    if (type === PNG_IDAT || type === PNG_IEND) break;
+    if (type === PNG_acTL) animated = true;
+    if (type === PNG_tRNS) hasAlpha = true;
     offset += 12 + u32be(bytes, offset);
   }
   return checkSize({
@@ -168,6 +174,12 @@ function probePng(bytes: Uint8Array): ImageInfo {
     orientation: 1,
   });
 }
+
+const chunkType = (name: string) => [...name].reduce((n, c) => n * 256 + c.charCodeAt(0), 0);
+const PNG_IDAT = chunkType('IDAT');
+const PNG_IEND = chunkType('IEND');
+const PNG_acTL = chunkType('acTL');
+const PNG_tRNS = chunkType('tRNS');
 
 // --- WebP: lossy (VP8), lossless (VP8L) or extended (VP8X) first chunk.
 
@@ -234,7 +246,10 @@ function probeAvif(bytes: Uint8Array): ImageInfo {
   });
 }
 
-// --- GIF: the logical screen, then a walk over the blocks to count frames and find transparency.
+// --- GIF: the logical screen, then a walk over the blocks to count frames, find transparency and
+// size every frame descriptor: giflib decodes a frame whole, whatever the screen, so the largest
+// frame counts against the limits. The walk moves forward at least one byte a step (bounded by the
+// file's bytes) and stores nothing.
 
 function probeGif(bytes: Uint8Array): ImageInfo {
   const info = checkSize({ format: 'gif', width: u16le(bytes, 6), height: u16le(bytes, 8), orientation: 1 });
@@ -242,6 +257,7 @@ function probeGif(bytes: Uint8Array): ImageInfo {
   let at = 13 + ((packed & 0x80) !== 0 ? 3 * 2 ** ((packed & 7) + 1) : 0);
   let frames = 0;
   let transparent = false;
+  let decodedPixels = 0;
   const skipSubBlocks = () => {
     while (at < bytes.length && bytes[at] !== 0) at += (bytes[at] as number) + 1;
     at += 1;
@@ -255,12 +271,15 @@ function probeGif(bytes: Uint8Array): ImageInfo {
       at += 2;
       skipSubBlocks();
     } else if (block === 0x2c) {
+      if (at + 10 > bytes.length) break; // cut short: the decoder will say so
       frames++;
-      const left = u16le(bytes, at + 1);
-      const top = u16le(bytes, at + 3);
+      const [left, top] = [u16le(bytes, at + 1), u16le(bytes, at + 3)];
+      const [width, height] = [u16le(bytes, at + 5), u16le(bytes, at + 7)];
+      // giflib refuses a frame without pixels.
+      if (width === 0 || height === 0) throw corrupt(`gif frame ${width}x${height}`);
+      decodedPixels = Math.max(decodedPixels, width * height);
       // A frame that leaves part of the screen uncovered leaves it transparent.
-      if (left > 0 || top > 0 || u16le(bytes, at + 5) < info.width || u16le(bytes, at + 7) < info.height)
-        transparent = true;
+      if (left > 0 || top > 0 || width < info.width || height < info.height) transparent = true;
       const local = bytes[at + 9] ?? 0;
       at += 10 + ((local & 0x80) !== 0 ? 3 * 2 ** ((local & 7) + 1) : 0) + 1; // + LZW code size
       skipSubBlocks();
@@ -268,7 +287,12 @@ function probeGif(bytes: Uint8Array): ImageInfo {
       break; // damaged: the decoder will say so
     }
   }
-  return { ...info, hasAlpha: transparent, animated: frames > 1 };
+  return {
+    ...info,
+    hasAlpha: transparent,
+    animated: frames > 1,
+    ...(decodedPixels > info.width * info.height ? { decodedPixels } : {}),
+  };
 }
 
 // --- SVG: text that opens with an XML declaration, doctype or <svg element.
