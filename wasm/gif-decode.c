@@ -59,18 +59,20 @@ static _Noreturn void fail(GifFileType *gif, const char *fallback) {
   host_fail(message ? message : fallback);
 }
 
-/** Reads the rest of an extension or a frame's data, block by block, keeping none of it. */
-static void skip_extension(GifFileType *gif, GifByteType *block) {
-  while (block)
-    if (DGifGetExtensionNext(gif, &block) == GIF_ERROR) fail(gif, "damaged GIF extension");
-}
-
-static void skip_code(GifFileType *gif) {
-  int code_size = 0;
-  GifByteType *block = NULL;
-  if (DGifGetCode(gif, &code_size, &block) == GIF_ERROR) fail(gif, "damaged GIF frame");
-  while (block)
-    if (DGifGetCodeNext(gif, &block) == GIF_ERROR) fail(gif, "damaged GIF frame");
+/*
+ * The rest of an extension or a later frame's data, skipped straight over the input: giflib reads
+ * through `read_bytes` without buffering, so the reader's position is the file's. A block at a time
+ * through giflib took 0.8 s for 8 million one-byte comment blocks; this loop takes milliseconds.
+ */
+static void skip_blocks(GifFileType *gif) {
+  reader_t *reader = gif->UserData;
+  while (reader->at < reader->size && reader->bytes[reader->at] != 0)
+    reader->at += (size_t)reader->bytes[reader->at] + 1;
+  if (reader->at >= reader->size) {
+    gif->Error = D_GIF_ERR_READ_FAILED;
+    fail(gif, "GIF data ends early");
+  }
+  reader->at++; // the block terminator
 }
 
 /** One frame row (`y` in the frame) composed onto the screen, clipped to it. */
@@ -132,7 +134,7 @@ __attribute__((export_name("gd_decode"))) result_t *gd_decode(const uint8_t *inp
       if (frames++ == 0)
         data = decode_frame(gif, control.TransparentColor);
       else
-        skip_code(gif);
+        skip_blocks(gif); // DGifGetImageHeader read the LZW code size: the data blocks follow
     } else if (record == EXTENSION_RECORD_TYPE) {
       int code = 0;
       GifByteType *block = NULL;
@@ -141,7 +143,7 @@ __attribute__((export_name("gd_decode"))) result_t *gd_decode(const uint8_t *inp
         have_control = 1;
         DGifExtensionToGCB(block[0], block + 1, &control);
       }
-      skip_extension(gif, block);
+      if (block) skip_blocks(gif); // a first block of length 0 was the terminator
     }
   }
   if (!data) fail(gif, "no image in the GIF");

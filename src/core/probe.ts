@@ -258,18 +258,13 @@ function probeGif(bytes: Uint8Array): ImageInfo {
   let frames = 0;
   let transparent = false;
   let decodedPixels = 0;
-  const skipSubBlocks = () => {
-    while (at < bytes.length && bytes[at] !== 0) at += (bytes[at] as number) + 1;
-    at += 1;
-  };
   while (at < bytes.length) {
     const block = bytes[at];
     if (block === 0x3b) break; // trailer
     if (block === 0x21) {
       // Graphic control extension: bit 0 of its packed byte says the frame has a transparent index.
       if (bytes[at + 1] === 0xf9 && ((bytes[at + 3] ?? 0) & 1) === 1) transparent = true;
-      at += 2;
-      skipSubBlocks();
+      at = skipSubBlocks(bytes, at + 2);
     } else if (block === 0x2c) {
       if (at + 10 > bytes.length) break; // cut short: the decoder will say so
       frames++;
@@ -281,8 +276,7 @@ function probeGif(bytes: Uint8Array): ImageInfo {
       // A frame that leaves part of the screen uncovered leaves it transparent.
       if (left > 0 || top > 0 || width < info.width || height < info.height) transparent = true;
       const local = bytes[at + 9] ?? 0;
-      at += 10 + ((local & 0x80) !== 0 ? 3 * 2 ** ((local & 7) + 1) : 0) + 1; // + LZW code size
-      skipSubBlocks();
+      at = skipSubBlocks(bytes, at + 10 + ((local & 0x80) !== 0 ? 3 * 2 ** ((local & 7) + 1) : 0) + 1); // + LZW code size
     } else {
       break; // damaged: the decoder will say so
     }
@@ -293,6 +287,18 @@ function probeGif(bytes: Uint8Array): ImageInfo {
     animated: frames > 1,
     ...(decodedPixels > info.width * info.height ? { decodedPixels } : {}),
   };
+}
+
+/** The offset after a chain of sub-blocks starting at `at`: a tight loop, 8 million blocks in milliseconds. */
+function skipSubBlocks(bytes: Uint8Array, at: number): number {
+  const end = bytes.length;
+  let offset = at;
+  while (offset < end) {
+    const size = bytes[offset] as number;
+    if (size === 0) break;
+    offset += size + 1;
+  }
+  return offset + 1;
 }
 
 // --- SVG: text that opens with an XML declaration, doctype or <svg element.
