@@ -18,6 +18,9 @@
 #include "gif_lib.h"
 
 __attribute__((import_module("env"), import_name("fail"), noreturn)) void host_fail(const char *message);
+/* An allocation failed: the module's memory is at its maximum (the wall, wasm/build.mjs). The host
+ * throws a typed error (codec-failure) and discards this instance. */
+__attribute__((import_module("env"), import_name("out_of_memory"), noreturn)) void host_out_of_memory(void);
 
 typedef struct {
   uint32_t width;
@@ -100,7 +103,7 @@ static uint8_t *decode_frame(GifFileType *gif, int transparent) {
   uint32_t width = (uint32_t)gif->SWidth, height = (uint32_t)gif->SHeight;
   uint8_t *data = calloc((size_t)width * height, 4); // transparent black where the frame is not
   GifPixelType *row = malloc((size_t)frame->Width);
-  if (!data || !row) host_fail("out of memory");
+  if (!data || !row) host_out_of_memory();
   // Interlaced rows arrive in four passes: these offsets and steps put each in display order.
   static const int offsets[] = {0, 4, 2, 1}, steps[] = {8, 8, 4, 2};
   int passes = frame->Interlace ? 4 : 1;
@@ -148,7 +151,7 @@ __attribute__((export_name("gd_decode"))) result_t *gd_decode(const uint8_t *inp
   }
   if (!data) fail(gif, "no image in the GIF");
   result_t *result = calloc(1, sizeof(result_t));
-  if (!result) host_fail("out of memory");
+  if (!result) host_out_of_memory();
   result->width = (uint32_t)gif->SWidth;
   result->height = (uint32_t)gif->SHeight;
   result->frames = frames;

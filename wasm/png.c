@@ -17,6 +17,9 @@
 #include "png.h"
 
 __attribute__((import_module("env"), import_name("fail"), noreturn)) void host_fail(const char *message);
+/* An allocation failed: the module's memory is at its maximum (the wall, wasm/build.mjs). The host
+ * throws a typed error (codec-failure) and discards this instance. */
+__attribute__((import_module("env"), import_name("out_of_memory"), noreturn)) void host_out_of_memory(void);
 
 __attribute__((export_name("png_alloc"))) uint8_t *png_alloc_bytes(size_t size) { return malloc(size); }
 __attribute__((export_name("png_release"))) void png_release(void *pointer) { free(pointer); }
@@ -63,10 +66,10 @@ static void read_bytes(png_structp png, png_bytep out, size_t length) {
 
 __attribute__((export_name("png_decode"))) decoded_t *png_decode(const uint8_t *input, size_t size) {
   decoded_t *result = calloc(1, sizeof(decoded_t));
-  if (!result) host_fail("out of memory");
+  if (!result) host_out_of_memory();
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &result->warnings, on_error, on_warning);
   png_infop info = png ? png_create_info_struct(png) : NULL;
-  if (!info) host_fail("out of memory");
+  if (!info) host_out_of_memory();
   reader_t reader = {input, size, 0};
   png_set_read_fn(png, &reader, read_bytes);
   // Decompression bombs in the image are bounded by the caller's pixel limits (checked from the
@@ -93,7 +96,7 @@ __attribute__((export_name("png_decode"))) decoded_t *png_decode(const uint8_t *
   png_uint_32 profile_length = 0;
   if (png_get_iCCP(png, info, &name, &compression, &profile, &profile_length) && profile_length) {
     result->icc = malloc(profile_length);
-    if (!result->icc) host_fail("out of memory");
+    if (!result->icc) host_out_of_memory();
     memcpy(result->icc, profile, profile_length);
     result->icc_length = profile_length;
   }
@@ -108,7 +111,7 @@ __attribute__((export_name("png_decode"))) decoded_t *png_decode(const uint8_t *
 
   uint8_t *data = malloc((size_t)width * height * 4);
   png_bytep *rows = malloc(sizeof(png_bytep) * height);
-  if (!data || !rows) host_fail("out of memory");
+  if (!data || !rows) host_out_of_memory();
   for (png_uint_32 y = 0; y < height; y++) rows[y] = data + (size_t)y * width * 4;
   png_read_image(png, rows);
   // The chunks after the image are checked (CRCs, IEND) but a late iCCP is discarded uninflated
@@ -217,7 +220,7 @@ __attribute__((export_name("png_encode"))) encoded_t *png_encode(const uint8_t *
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, on_error, on_warning);
   png_infop info = png ? png_create_info_struct(png) : NULL;
   uint8_t *row = malloc((size_t)width * channels);
-  if (!result || !info || !row) host_fail("out of memory");
+  if (!result || !info || !row) host_out_of_memory();
   png_set_write_fn(png, &out, write_bytes, flush_bytes);
   png_set_compression_level(png, level);
   png_set_IHDR(png, info, width, height, 8, color_type, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
