@@ -3,6 +3,7 @@
 // classifies each outcome as an image, a typed refusal, a crash or a hang.
 import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
+import { gifHostile, pngHostile } from './hostile-images.mjs';
 
 /** A seeded xorshift32 generator: the same seed gives the same cases. */
 export function random(seed) {
@@ -221,7 +222,10 @@ export const MUTATORS = {
       b.subarray(x.start, x.end),
       b.subarray(y.end),
     );
-  },
+  }, // Hostile files written from scratch, whatever the seed (scripts/hostile-images.mjs): header sizes
+  // that disagree with the data, huge counts, chunk and extension floods.
+  'png-hostile': (_b, r) => pngHostile(r),
+  'gif-hostile': (_b, r) => gifHostile(r),
 };
 
 /** The `index`-th case of a seeded run: which seed, which mutator, which request. */
