@@ -222,7 +222,8 @@ export const MUTATORS = {
       b.subarray(x.start, x.end),
       b.subarray(y.end),
     );
-  }, // Hostile files written from scratch, whatever the seed (scripts/hostile-images.mjs): header sizes
+  },
+  // Hostile files written from scratch, whatever the seed (scripts/hostile-images.mjs): header sizes
   // that disagree with the data, huge counts, chunk and extension floods.
   'png-hostile': (_b, r) => pngHostile(r),
   'gif-hostile': (_b, r) => gifHostile(r),
