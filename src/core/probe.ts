@@ -258,13 +258,14 @@ function probeGif(bytes: Uint8Array): ImageInfo {
   let frames = 0;
   let transparent = false;
   let decodedPixels = 0;
+  const walk = { blocks: 0 };
   while (at < bytes.length) {
     const block = bytes[at];
     if (block === 0x3b) break; // trailer
     if (block === 0x21) {
       // Graphic control extension: bit 0 of its packed byte says the frame has a transparent index.
       if (bytes[at + 1] === 0xf9 && ((bytes[at + 3] ?? 0) & 1) === 1) transparent = true;
-      at = skipSubBlocks(bytes, at + 2);
+      at = skipSubBlocks(bytes, at + 2, walk);
     } else if (block === 0x2c) {
       if (at + 10 > bytes.length) break; // cut short: the decoder will say so
       frames++;
@@ -276,7 +277,7 @@ function probeGif(bytes: Uint8Array): ImageInfo {
       // A frame that leaves part of the screen uncovered leaves it transparent.
       if (left > 0 || top > 0 || width < info.width || height < info.height) transparent = true;
       const local = bytes[at + 9] ?? 0;
-      at = skipSubBlocks(bytes, at + 10 + ((local & 0x80) !== 0 ? 3 * 2 ** ((local & 7) + 1) : 0) + 1); // + LZW code size
+      at = skipSubBlocks(bytes, at + 10 + ((local & 0x80) !== 0 ? 3 * 2 ** ((local & 7) + 1) : 0) + 1, walk); // + LZW code size
     } else {
       break; // damaged: the decoder will say so
     }
@@ -289,13 +290,21 @@ function probeGif(bytes: Uint8Array): ImageInfo {
   };
 }
 
-/** The offset after a chain of sub-blocks starting at `at`: a tight loop, 8 million blocks in milliseconds. */
-function skipSubBlocks(bytes: Uint8Array, at: number): number {
+/**
+ * Sub-blocks in one GIF, at most. Encoders write 255-byte blocks (32 MiB of input holds 130,000 of
+ * them); only a file built to cost time holds a million (8 million one-byte comment blocks took the
+ * decoder 0.5 s to read through), so past this count the walk stops and the file is refused.
+ */
+export const MAX_GIF_SUB_BLOCKS = 1 << 20;
+
+/** The offset after a chain of sub-blocks starting at `at`, counted into `walk`. */
+function skipSubBlocks(bytes: Uint8Array, at: number, walk: { blocks: number }): number {
   const end = bytes.length;
   let offset = at;
   while (offset < end) {
     const size = bytes[offset] as number;
     if (size === 0) break;
+    if (++walk.blocks > MAX_GIF_SUB_BLOCKS) throw corrupt(`gif with over ${MAX_GIF_SUB_BLOCKS} sub-blocks`);
     offset += size + 1;
   }
   return offset + 1;
