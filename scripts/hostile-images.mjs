@@ -30,10 +30,10 @@ export function pngChunk(type, data = new Uint8Array(0), length = data.length) {
 }
 
 /**
- * A valid RGB PNG of `width` x `height` (a gradient), with `before` chunks between IHDR and IDAT and
+ * A valid RGB PNG of `width` x `height` (128x96 unless given: larger than the fuzz queries ask; a gradient), with `before` chunks between IHDR and IDAT and
  * `after` chunks between IDAT and IEND; `header` overrides IHDR's sides (to disagree with the data).
  */
-export function pngFile({ width = 16, height = 16, before = [], after = [], header = {} } = {}) {
+export function pngFile({ width = 128, height = 96, before = [], after = [], header = {} } = {}) {
   const ihdr = new Uint8Array(13);
   const view = new DataView(ihdr.buffer);
   view.setUint32(0, header.width ?? width);
@@ -41,7 +41,7 @@ export function pngFile({ width = 16, height = 16, before = [], after = [], head
   ihdr.set([8, 2, 0, 0, 0], 8);
   const raw = new Uint8Array(height * (1 + width * 3));
   for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) raw.set([x * 16, y * 16, 128], y * (1 + width * 3) + 1 + x * 3);
+    for (let x = 0; x < width; x++) raw.set([x * 2, y * 2, 128], y * (1 + width * 3) + 1 + x * 3);
   return concat([
     Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     pngChunk('IHDR', ihdr),
@@ -140,10 +140,10 @@ const u16 = (n) => Uint8Array.of(n & 0xff, (n >> 8) & 0xff);
  * one frame (`frame`: left, top, width, height; pixels from `index(x, y)` unless `data` is given).
  */
 export function gifFile({
-  screen = { width: 16, height: 16 },
+  screen = { width: 128, height: 96 },
   frame = { left: 0, top: 0, width: screen.width, height: screen.height },
   extensions = [],
-  index = (x, y) => (x * 16 + y) & 0xff,
+  index = (x, y) => (x + y) & 0xff,
   data,
   trailer = true,
 } = {}) {

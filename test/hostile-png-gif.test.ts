@@ -119,8 +119,14 @@ const rows: [string, () => Uint8Array, { code?: string; width?: number }][] = [
   // for 300 in the issue; 60 here, about 1 GB on the old code).
   ['PNG with 60 zTXt chunks of 15.9 MB each', () => pngTextFlood('zTXt', 60), { width: 8 }],
   ['PNG with 60 iTXt chunks of 15.9 MB each', () => pngTextFlood('iTXt', 60), { width: 8 }],
-  ['PNG with 200,000 unknown chunks before the image', () => pngUnknownFlood(200_000), { width: 8 }],
-  ['PNG with 200,000 empty tEXt chunks', () => pngUnknownFlood(200_000, 'tEXt'), { width: 8 }],
+  // Past 65,536 chunks before the image the probe refuses; below, libpng reads through them.
+  [
+    'PNG with 200,000 unknown chunks before the image',
+    () => pngUnknownFlood(200_000),
+    { code: 'corrupt-input' },
+  ],
+  ['PNG with 60,000 unknown chunks before the image', () => pngUnknownFlood(60_000), { width: 8 }],
+  ['PNG with 60,000 empty tEXt chunks', () => pngUnknownFlood(60_000, 'tEXt'), { width: 8 }],
   // An iCCP over libpng's 16 MB chunk bound is not inflated (the profile is dropped, with a warning).
   ['PNG with an iCCP inflating to 64 MB', () => pngIccpBomb(64 * MIB), { width: 8 }],
 ];
