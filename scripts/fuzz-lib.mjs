@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { avifHostile } from './avif-hostile.mjs';
+import { gifHostile, pngHostile } from './hostile-images.mjs';
 
 /** A seeded xorshift32 generator: the same seed gives the same cases. */
 export function random(seed) {
@@ -225,6 +226,10 @@ export const MUTATORS = {
   },
   // Huge counts, nested boxes and sizes disagreeing with data (scripts/avif-hostile.mjs).
   'avif-hostile': avifHostile,
+  // Hostile files written from scratch, whatever the seed (scripts/hostile-images.mjs): header sizes
+  // that disagree with the data, huge counts, chunk and extension floods.
+  'png-hostile': (_b, r) => pngHostile(r),
+  'gif-hostile': (_b, r) => gifHostile(r),
 };
 
 /** Mutator families that only make sense on some seeds: the prefix of those seeds' names. */

@@ -320,6 +320,10 @@ int edge_matshaper(cmsHTRANSFORM transform, const cmsS1Fixed14Number *shaper1[3]
       '-DZ_TESTW=8',
     ],
     glue: 'png.c',
+    // The wall on this module's memory (docs/reliability.md): what the default limits admit (32 MiB
+    // in, 25 MP decoded, an 8192x8192 image encoded) fits with room; growing past it makes malloc
+    // fail, which the glue reports, instead of taking the process's memory (4 GiB in issue 24).
+    maxMemory: 1024 * 1024 * 1024,
   },
   'webp-decode': {
     packages: ['libwebp'],
@@ -444,6 +448,8 @@ int edge_matshaper(cmsHTRANSFORM transform, const cmsS1Fixed14Number *shaper1[3]
     packages: ['giflib'],
     files: { giflib: ['dgif_lib', 'gif_err', 'gif_hash', 'gifalloc', 'openbsd-reallocarray'] },
     glue: 'gif-decode.c',
+    // The wall (docs/reliability.md): 32 MiB in and a 25 MP screen (100 MB) fit with room.
+    maxMemory: 512 * 1024 * 1024,
   },
 };
 
@@ -767,6 +773,7 @@ async function buildCodec(toolchain, name, outDir) {
       ...compile,
       `-fuse-ld=${toolchain.linker}`,
       ...CODEC_LINK,
+      ...(codec.maxMemory ? [`-Wl,--max-memory=${codec.maxMemory}`] : []),
       '-o',
       out,
       ...sourceFiles(codec.files, trees),

@@ -5,7 +5,7 @@
  * and any other call is a bug, so it throws. Fatal codec errors arrive through `env.fail` with a
  * message and throw too; the slot then discards the instance.
  */
-import { WasmSlot, type WasmSource } from './wasm-slot.js';
+import { WasmOutOfMemory, WasmSlot, type WasmSource } from './wasm-slot.js';
 
 export interface WasiCodec {
   memory: WebAssembly.Memory;
@@ -50,6 +50,10 @@ export function wasiCodecSlot<T extends WasiCodec>(name: string, source: WasmSou
         env: {
           fail: (message: number) => {
             throw new Error(readCString(memory as WebAssembly.Memory, message));
+          },
+          out_of_memory: () => {
+            const size = (memory as WebAssembly.Memory).buffer.byteLength;
+            throw new WasmOutOfMemory(`${name} ran out of memory at ${size} bytes`);
           },
         },
         wasi_snapshot_preview1: wasi,

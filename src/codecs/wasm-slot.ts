@@ -16,6 +16,14 @@ export type WasmSource =
   /** Bytes read on first use: the Lambda@Edge bundle keeps rarely used modules in files beside it. */
   | (() => Promise<Uint8Array<ArrayBuffer>>);
 
+/**
+ * Thrown by a module's `out_of_memory` import: an allocation failed because the module's memory is
+ * at its maximum (the wall set at build, wasm/build.mjs). The call fails with `codec-failure`.
+ */
+export class WasmOutOfMemory extends Error {
+  override readonly name = 'WasmOutOfMemory';
+}
+
 /** Instances whose memory grew beyond this are recycled after their call. */
 export const RECYCLE_ABOVE_BYTES = 128 * 1024 * 1024;
 
@@ -189,7 +197,8 @@ export class WasmSlot<T> {
     if (error instanceof ResizerError) return error;
     this.discard();
     const reason = error instanceof Error ? error.message : String(error);
-    return new ResizerError(failureCode, `${this.name} failed: ${reason}`, { cause: error });
+    const code = error instanceof WasmOutOfMemory ? 'codec-failure' : failureCode;
+    return new ResizerError(code, `${this.name} failed: ${reason}`, { cause: error });
   }
 
   /** An instance whose memory grew past the threshold is dropped after its call. */

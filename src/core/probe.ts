@@ -26,6 +26,11 @@ export interface ImageInfo {
    * crops them, a grid's whole canvas of tiles (or its alpha's, when larger). The limits count it.
    */
   coded?: { width: number; height: number };
+  /**
+   * Pixels the decoder works through when that is more than width x height: a GIF frame larger
+   * than its logical screen is decoded whole (and clipped), so it counts against the limits.
+   */
+  decodedPixels?: number;
 }
 
 /** Media types of the inputs we recognise, for serving an original as it is. */
@@ -171,11 +176,14 @@ function probePng(bytes: Uint8Array): ImageInfo {
   const colorType = bytes[25] as number;
   let animated = false;
   let hasAlpha = colorType === 4 || colorType === 6;
-  for (let offset = 33; offset + 8 <= bytes.length; ) {
-    const type = ascii(bytes, offset + 4, 4);
-    if (type === 'IDAT' || type === 'IEND') break;
-    if (type === 'acTL') animated = true;
-    if (type === 'tRNS') hasAlpha = true;
+  // Chunk types compared as numbers: a flood of small chunks is walked in a few milliseconds.
+  for (let offset = 33, chunks = 0; offset + 8 <= bytes.length; chunks++) {
+    if (chunks > MAX_PNG_CHUNKS_BEFORE_IMAGE)
+      throw corrupt(`png with over ${MAX_PNG_CHUNKS_BEFORE_IMAGE} chunks before IDAT`);
+    const type = u32be(bytes, offset + 4);
+    if (type === PNG_IDAT || type === PNG_IEND) break;
+    if (type === PNG_acTL) animated = true;
+    if (type === PNG_tRNS) hasAlpha = true;
     offset += 12 + u32be(bytes, offset);
   }
   return checkSize({
@@ -189,6 +197,18 @@ function probePng(bytes: Uint8Array): ImageInfo {
     orientation: 1,
   });
 }
+
+/**
+ * Chunks between IHDR and IDAT, at most. Real files hold a few dozen; libpng reads through each one
+ * (200,000 empty chunks took it 75-130 ms), so a flood past this count is refused from the header.
+ */
+export const MAX_PNG_CHUNKS_BEFORE_IMAGE = 1 << 16;
+
+const chunkType = (name: string) => [...name].reduce((n, c) => n * 256 + c.charCodeAt(0), 0);
+const PNG_IDAT = chunkType('IDAT');
+const PNG_IEND = chunkType('IEND');
+const PNG_acTL = chunkType('acTL');
+const PNG_tRNS = chunkType('tRNS');
 
 // --- WebP: lossy (VP8), lossless (VP8L) or extended (VP8X) first chunk.
 
@@ -266,7 +286,10 @@ function codedSize(image: HeifImage | undefined) {
 
 const area = ({ width, height }: { width: number; height: number }) => width * height;
 
-// --- GIF: the logical screen, then a walk over the blocks to count frames and find transparency.
+// --- GIF: the logical screen, then a walk over the blocks to count frames, find transparency and
+// size every frame descriptor: giflib decodes a frame whole, whatever the screen, so the largest
+// frame counts against the limits. The walk moves forward at least one byte a step (bounded by the
+// file's bytes) and stores nothing.
 
 function probeGif(bytes: Uint8Array): ImageInfo {
   const info = checkSize({ format: 'gif', width: u16le(bytes, 6), height: u16le(bytes, 8), orientation: 1 });
@@ -274,33 +297,57 @@ function probeGif(bytes: Uint8Array): ImageInfo {
   let at = 13 + ((packed & 0x80) !== 0 ? 3 * 2 ** ((packed & 7) + 1) : 0);
   let frames = 0;
   let transparent = false;
-  const skipSubBlocks = () => {
-    while (at < bytes.length && bytes[at] !== 0) at += (bytes[at] as number) + 1;
-    at += 1;
-  };
+  let decodedPixels = 0;
+  const walk = { blocks: 0 };
   while (at < bytes.length) {
     const block = bytes[at];
     if (block === 0x3b) break; // trailer
     if (block === 0x21) {
       // Graphic control extension: bit 0 of its packed byte says the frame has a transparent index.
       if (bytes[at + 1] === 0xf9 && ((bytes[at + 3] ?? 0) & 1) === 1) transparent = true;
-      at += 2;
-      skipSubBlocks();
+      at = skipSubBlocks(bytes, at + 2, walk);
     } else if (block === 0x2c) {
+      if (at + 10 > bytes.length) break; // cut short: the decoder will say so
       frames++;
-      const left = u16le(bytes, at + 1);
-      const top = u16le(bytes, at + 3);
+      const [left, top] = [u16le(bytes, at + 1), u16le(bytes, at + 3)];
+      const [width, height] = [u16le(bytes, at + 5), u16le(bytes, at + 7)];
+      // giflib refuses a frame without pixels.
+      if (width === 0 || height === 0) throw corrupt(`gif frame ${width}x${height}`);
+      decodedPixels = Math.max(decodedPixels, width * height);
       // A frame that leaves part of the screen uncovered leaves it transparent.
-      if (left > 0 || top > 0 || u16le(bytes, at + 5) < info.width || u16le(bytes, at + 7) < info.height)
-        transparent = true;
+      if (left > 0 || top > 0 || width < info.width || height < info.height) transparent = true;
       const local = bytes[at + 9] ?? 0;
-      at += 10 + ((local & 0x80) !== 0 ? 3 * 2 ** ((local & 7) + 1) : 0) + 1; // + LZW code size
-      skipSubBlocks();
+      at = skipSubBlocks(bytes, at + 10 + ((local & 0x80) !== 0 ? 3 * 2 ** ((local & 7) + 1) : 0) + 1, walk); // + LZW code size
     } else {
       break; // damaged: the decoder will say so
     }
   }
-  return { ...info, hasAlpha: transparent, animated: frames > 1 };
+  return {
+    ...info,
+    hasAlpha: transparent,
+    animated: frames > 1,
+    ...(decodedPixels > info.width * info.height ? { decodedPixels } : {}),
+  };
+}
+
+/**
+ * Sub-blocks in one GIF, at most. Encoders write 255-byte blocks (32 MiB of input holds 130,000 of
+ * them); only a file built to cost time holds a million (8 million one-byte comment blocks took the
+ * decoder 0.5 s to read through), so past this count the walk stops and the file is refused.
+ */
+export const MAX_GIF_SUB_BLOCKS = 1 << 20;
+
+/** The offset after a chain of sub-blocks starting at `at`, counted into `walk`. */
+function skipSubBlocks(bytes: Uint8Array, at: number, walk: { blocks: number }): number {
+  const end = bytes.length;
+  let offset = at;
+  while (offset < end) {
+    const size = bytes[offset] as number;
+    if (size === 0) break;
+    if (++walk.blocks > MAX_GIF_SUB_BLOCKS) throw corrupt(`gif with over ${MAX_GIF_SUB_BLOCKS} sub-blocks`);
+    offset += size + 1;
+  }
+  return offset + 1;
 }
 
 // --- SVG: text that opens with an XML declaration, doctype or <svg element.

@@ -103,6 +103,14 @@ export function planTransform(bytes: Uint8Array, options: TransformOptions, cont
       `Input is ${info.width}x${info.height}${coded ? ` (coded ${coded.width}x${coded.height})` : ''}, over the ${limits.maxInputPixels} pixel limit`,
     );
   }
+  // What the decoder works through beyond the image's own size (a GIF frame larger than its screen).
+  const { decodedPixels = 0 } = info;
+  if (decodedPixels > Math.min(limits.maxInputPixels, limits.maxDecodedPixels)) {
+    throw new ResizerError(
+      'too-many-pixels',
+      `Decoding ${decodedPixels} pixels (a frame larger than the ${info.width}x${info.height} image) is over the pixel limit`,
+    );
+  }
   const geometry = planGeometry(orientedSize(info, info.orientation), request);
   const { output } = geometry;
   if (Math.max(output.width, output.height) > limits.maxOutputDimension) {
