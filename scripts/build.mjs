@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
+import { bundledPackages } from './audit-bundles.mjs';
 import { buildEdgeBundle, corePathFiles, lazyWasm, zippedPackageSize } from './edge-bundle.mjs';
 import { buildViewerFunction, FUNCTION_SIZE_LIMIT } from './viewer-function.mjs';
 import { buildWorker } from './workers-bundle.mjs';
@@ -133,6 +134,11 @@ const worker = deployablesOnly
   ? undefined
   : await buildWorker({ root, outdir: `${outdir}workers`, config: edgeConfig });
 writeFileSync(`${outdir}build-config.json`, `${JSON.stringify(resolved, null, 2)}\n`);
+// What each bundle carries from node_modules, for npm run audit:bundles (not part of the package).
+const bundled = { 'lambda-edge': bundledPackages(edge.metafile, root) };
+if (library) bundled.library = bundledPackages(library.metafile, root);
+if (worker) bundled.workers = bundledPackages(worker.metafile, root);
+writeFileSync(`${outdir}bundled-packages.json`, `${JSON.stringify(bundled, null, 2)}\n`);
 
 if (!deployablesOnly) {
   execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], {

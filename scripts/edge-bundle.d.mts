@@ -6,7 +6,7 @@ export function buildEdgeBundle(options: {
   root: string;
   outfile: string;
   config?: Record<string, unknown>;
-}): Promise<{ bytes: Buffer; files: PackageFile[] }>;
+}): Promise<{ bytes: Buffer; files: PackageFile[]; metafile: import('esbuild').Metafile }>;
 export function zippedSize(bytes: Uint8Array, name?: string): number;
 export function zippedPackageSize(files: { name: string; bytes: Uint8Array }[]): number;
 export function packageFiles(dir: string): PackageFile[];

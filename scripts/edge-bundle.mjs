@@ -50,7 +50,7 @@ export async function buildEdgeBundle({ root, outfile, config = {} }) {
   const outdir = path.dirname(outfile);
   for (const { name } of packageFiles(outdir)) if (name.endsWith('.wasm')) rmSync(path.join(outdir, name));
   const files = new Map();
-  await esbuild.build({
+  const { metafile } = await esbuild.build({
     absWorkingDir: root,
     entryPoints: ['src/adapters/lambda-edge/index.ts'],
     outfile,
@@ -64,13 +64,14 @@ export async function buildEdgeBundle({ root, outfile, config = {} }) {
     minify: true,
     legalComments: 'none',
     logLevel: 'warning',
+    metafile: true,
   });
   const bytes = readFileSync(outfile);
   const sideFiles = [...files.keys()].sort().map((name) => ({
     name,
     bytes: readFileSync(path.join(outdir, name)),
   }));
-  return { bytes, files: [{ name: path.basename(outfile), bytes }, ...sideFiles] };
+  return { bytes, files: [{ name: path.basename(outfile), bytes }, ...sideFiles], metafile };
 }
 
 /** Modules only some requests need: AVIF, colour management, GIF. The rest is the JPEG/PNG/WebP path. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as esbuild from 'esbuild';
 
 export async function buildWorker({ root, outdir, config = {} }) {
-  await esbuild.build({
+  const { metafile } = await esbuild.build({
     absWorkingDir: root,
     entryPoints: { index: 'src/adapters/workers/index.ts' },
     outdir,
@@ -23,7 +23,8 @@ export async function buildWorker({ root, outdir, config = {} }) {
     minify: true,
     legalComments: 'none',
     logLevel: 'warning',
+    metafile: true,
   });
   const files = readdirSync(outdir).map((name) => ({ name, bytes: statSync(path.join(outdir, name)).size }));
-  return { files };
+  return { files, metafile };
 }

@@ -57,6 +57,23 @@ export function isTransient(reason: PassthroughReason): boolean {
   return TRANSIENT_REASONS.includes(reason);
 }
 
+/**
+ * The policy on a passed-through original whose type can carry script (SVG, HTML, XML, anything not
+ * a raster image): opened on its own it runs nothing, loads nothing and is sandboxed in an opaque
+ * origin; inline styles stay, so an SVG still draws as meant. GitHub serves user content under this
+ * same policy. In an `<img>`, where an SVG never runs script, it changes nothing.
+ */
+export const ACTIVE_CONTENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+
+/** Raster types no browser runs script from: they pass through without a policy. */
+const INERT_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif']);
+
+/** Headers a passthrough adds for its Content-Type (missing or unknown counts as active). */
+export function passthroughHeaders(contentType: string | undefined): Record<string, string> {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  return INERT_TYPES.has(type) ? {} : { 'content-security-policy': ACTIVE_CONTENT_CSP };
+}
+
 export type OriginalOutcome = { kind: 'original'; reason: PassthroughReason; detail: string };
 
 export type Outcome =

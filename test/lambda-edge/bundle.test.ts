@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { buildEdgeBundle } from '../../scripts/edge-bundle.mjs';
 import type { OriginResponseHandler } from '../../src/adapters/lambda-edge/handler.js';
 import type { OriginResponseEvent } from '../../src/adapters/lambda-edge/types.js';
-import { type PassthroughReason, TRANSIENT_REASONS } from '../../src/core/respond.js';
+import { ACTIVE_CONTENT_CSP, type PassthroughReason, TRANSIENT_REASONS } from '../../src/core/respond.js';
 import { decodeBody, header, violations } from '../helpers/cloudfront-contract.js';
 import { makeCorpus } from '../helpers/corpus.js';
 import { S3RVER_CREDENTIALS, type S3Server, startS3 } from '../helpers/s3.js';
@@ -150,11 +150,23 @@ describe.each(['folder', 's3rver'])('bundle against %s', (originName) => {
     expect(violations(result, incoming)).toEqual([]);
     const expected = EXPECTED[name] as Expectation;
     if ('reason' in expected) {
-      // The origin's response, untouched but for the reason header, and for a transient reason a
-      // short Cache-Control, so CloudFront does not keep the original under the resize's key.
-      const { 'x-resizer-passthrough': reason, 'cache-control': cacheControl, ...rest } = result.headers;
+      // The origin's response, untouched but for the reason header, for a transient reason a short
+      // Cache-Control, so CloudFront does not keep the original under the resize's key, and for a
+      // type that can carry script (SVG, HTML error pages, unknown) a Content-Security-Policy.
+      const {
+        'x-resizer-passthrough': reason,
+        'cache-control': cacheControl,
+        'content-security-policy': csp,
+        ...rest
+      } = result.headers;
       const { 'cache-control': originCacheControl, ...incomingRest } = incoming.headers;
       expect(reason).toEqual([{ key: 'X-Resizer-Passthrough', value: expected.reason }]);
+      const type = incoming.headers['content-type']?.[0]?.value ?? '';
+      expect(csp).toEqual(
+        /^image\/(jpeg|png|webp|gif|avif)$/.test(type)
+          ? undefined
+          : [{ key: 'Content-Security-Policy', value: ACTIVE_CONTENT_CSP }],
+      );
       expect(cacheControl).toEqual(
         TRANSIENT_REASONS.includes(expected.reason as PassthroughReason)
           ? [{ key: 'Cache-Control', value: 'public, max-age=10' }]
@@ -180,6 +192,35 @@ describe.each(['folder', 's3rver'])('bundle against %s', (originName) => {
     expect(result.headers['content-length']).toBeUndefined();
     expect(result.headers['x-resizer-passthrough']).toBeUndefined();
     expect(result.headers.etag).toEqual(incoming.headers.etag); // revalidation against S3 keeps working
+  });
+});
+
+describe('active content', () => {
+  /** A fixture whose origin response declares `type`, as S3 does from the object's metadata. */
+  function typed(name: string, type: string | undefined): OriginResponseEvent {
+    const event = loadEvent(name);
+    const response = event.Records[0]?.cf.response;
+    if (response && type) response.headers['content-type'] = [{ key: 'Content-Type', value: type }];
+    return event;
+  }
+
+  test.each([
+    ['folder', 'image/svg+xml'],
+    ['s3rver', 'image/svg+xml'],
+    ['folder', 'text/html; charset=utf-8'],
+    ['folder', undefined],
+  ])('an SVG passed through from %s as %s carries the sandboxing policy', async (originName, type) => {
+    const result = await (handlers[originName] as OriginResponseHandler)(typed('svg', type));
+    expect(header(result, 'x-resizer-passthrough')).toBe('unsupported-input');
+    expect(header(result, 'content-security-policy')).toBe(
+      "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+    );
+  });
+
+  test('a JPEG passed through carries none', async () => {
+    const result = await (handlers.folder as OriginResponseHandler)(typed('upscale', 'image/jpeg'));
+    expect(header(result, 'x-resizer-passthrough')).toBe('upscale');
+    expect(result.headers['content-security-policy']).toBeUndefined();
   });
 });
 

@@ -7,14 +7,23 @@ import { ResizerError } from '../../core/errors.js';
 
 export interface OpenBody {
   reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  /** The other branch of the body: the original as it is, for a refusal. */
+  rest: ReadableStream<Uint8Array> | undefined;
   chunks: Uint8Array[];
   total: number;
   done: boolean;
 }
 
+/**
+ * The body split in two (tee): one branch read for the probe, the other kept for a refusal. The
+ * runtime's own tee buffers only what the probe read ahead of the kept branch, and a refusal then
+ * returns a runtime stream (workerd pipes it natively, no JavaScript chunk per 64 KiB: streaming
+ * 31 MiB through a JavaScript stream grew its isolate by 50 MiB of garbage).
+ */
 export function openBody(response: Response): OpenBody {
-  const reader = response.body?.getReader();
-  return { reader, chunks: [], total: 0, done: reader === undefined };
+  const [probe, rest] = response.body?.tee() ?? [];
+  const reader = probe?.getReader();
+  return { reader, rest, chunks: [], total: 0, done: reader === undefined };
 }
 
 /** Reads on until at least `atLeast` bytes are held or the body ends. */
@@ -46,6 +55,9 @@ export function bytesRead(body: OpenBody): Uint8Array {
 
 /** The whole body; past `maxBytes` the stream is cancelled and `input-too-large` thrown. */
 export async function readRest(body: OpenBody, maxBytes: number): Promise<Uint8Array> {
+  // The kept branch would hold a copy of everything read from here on.
+  void body.rest?.cancel();
+  body.rest = undefined;
   while (!body.done) {
     await readChunk(body);
     if (body.total > maxBytes) {
@@ -60,24 +72,9 @@ export async function readRest(body: OpenBody, maxBytes: number): Promise<Uint8A
   return bytesRead(body);
 }
 
-/**
- * The whole body again as a stream: the chunks already read, then the rest as the client pulls it
- * (nothing is read ahead), and a client that goes away cancels the origin's stream.
- */
-export function streamOn(body: OpenBody): ReadableStream<Uint8Array> {
-  const held = body.chunks;
+/** The original as it is, from its first byte: the probe's branch is let go. */
+export function streamOn(body: OpenBody): ReadableStream<Uint8Array> | null {
+  void body.reader?.cancel();
   body.chunks = [];
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const chunk = held.shift();
-        if (chunk) return controller.enqueue(chunk);
-        const next = await body.reader?.read();
-        if (!next || next.done) controller.close();
-        else controller.enqueue(next.value);
-      },
-      cancel: (reason) => body.reader?.cancel(reason),
-    },
-    { highWaterMark: 0 },
-  );
+  return body.rest ?? null;
 }

@@ -17,6 +17,7 @@ import {
   isTransient,
   PASSTHROUGH_HEADER,
   type PassthroughReason,
+  passthroughHeaders,
   prefixOutcome,
   type ResizeRequest,
   resizeOutcome,
@@ -229,6 +230,8 @@ function passthrough(
   if (isTransient(reason)) headers.set('cache-control', TRANSIENT_CACHE_CONTROL);
   else if (!headers.has('cache-control')) headers.set('cache-control', config.cacheControl);
   headers.set('x-content-type-options', 'nosniff');
+  for (const [name, value] of Object.entries(passthroughHeaders(headers.get('content-type') ?? undefined)))
+    headers.set(name, value);
   headers.set(PASSTHROUGH_HEADER, reason);
   if (head) {
     void original.body?.cancel();

@@ -7,6 +7,7 @@ import {
   isTransient,
   PASSTHROUGH_HEADER,
   type PassthroughReason,
+  passthroughHeaders,
   TRANSIENT_CACHE_CONTROL,
 } from '../../core/respond.js';
 import type { TransformResult } from '../../core/transform.js';
@@ -37,6 +38,9 @@ export function setHeader(headers: CloudFrontHeaders, name: string, value: strin
  */
 export function passthrough(response: CloudFrontResponse, reason: PassthroughReason): CloudFrontResponse {
   setHeader(response.headers, PASSTHROUGH_HEADER, reason);
+  const type = response.headers['content-type']?.[0]?.value;
+  for (const [name, value] of Object.entries(passthroughHeaders(type)))
+    setHeader(response.headers, name, value);
   if (isTransient(reason)) {
     setHeader(response.headers, 'cache-control', TRANSIENT_CACHE_CONTROL);
     delete response.headers.expires;

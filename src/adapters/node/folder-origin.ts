@@ -1,10 +1,11 @@
 /**
  * A folder as an origin. URL paths map to files strictly inside the root: unsafe segments (see
  * core/keys.ts), hidden names (a segment starting with `.`, such as `.env` or `.git`) and symlinks
- * that lead outside are refused. Files are opened first and read only as far as needed.
+ * that lead outside are refused. Files are opened first and read only as far as needed; anything but
+ * a regular file (a FIFO, a device, a socket named `x.jpg`) is not there, and opening never waits.
  */
-import { createReadStream } from 'node:fs';
-import { open, realpath } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, open, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { encodeKey, pathSegments } from '../../core/keys.js';
@@ -33,21 +34,33 @@ export async function findInFolder(root: string, urlPath: string): Promise<Folde
   try {
     const [realRoot, realFile] = await Promise.all([realpath(root), realpath(file)]);
     if (!realFile.startsWith(realRoot + path.sep)) return undefined;
-    const handle = await open(realFile, 'r');
-    try {
-      const stats = await handle.stat();
-      return stats.isFile() ? { file: realFile, size: stats.size } : undefined;
-    } finally {
-      await handle.close();
-    }
+    const opened = await openRegular(realFile);
+    if (!opened) return undefined;
+    await opened.handle.close();
+    return { file: realFile, size: opened.size };
   } catch {
     return undefined;
   }
 }
 
-/** The first `length` bytes of a file (fewer when it is shorter). */
+/**
+ * A regular file opened for reading, or undefined for anything else. Non-blocking, because opening a
+ * FIFO for reading waits for a writer, forever, holding one of libuv's four file threads; the flag
+ * changes nothing for a regular file's reads.
+ */
+export async function openRegular(file: string): Promise<{ handle: FileHandle; size: number } | undefined> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  const stats = await handle.stat().catch(() => undefined);
+  if (stats?.isFile()) return { handle, size: stats.size };
+  await handle.close();
+  return undefined;
+}
+
+/** The first `length` bytes of a file (fewer when it is shorter; none when it is not a regular file). */
 export async function readHead(file: string, length: number): Promise<Uint8Array> {
-  const handle = await open(file, 'r');
+  const opened = await openRegular(file);
+  if (!opened) return new Uint8Array(0);
+  const { handle } = opened;
   try {
     const buffer = new Uint8Array(length);
     const { bytesRead } = await handle.read(buffer, 0, length, 0);
@@ -60,7 +73,9 @@ export async function readHead(file: string, length: number): Promise<Uint8Array
 /** A whole file, or undefined when it cannot be read. */
 export async function readWhole(file: string): Promise<Uint8Array | undefined> {
   try {
-    const handle = await open(file, 'r');
+    const opened = await openRegular(file);
+    if (!opened) return undefined;
+    const { handle } = opened;
     try {
       return new Uint8Array(await handle.readFile());
     } finally {
@@ -98,7 +113,10 @@ export function folderImages(root: string): OriginFunction {
         headers: { 'content-type': type },
       });
     }
-    const body = Readable.toWeb(createReadStream(found.file)) as ReadableStream<Uint8Array>;
-    return new Response(body, { headers: { 'content-type': type, 'content-length': String(found.size) } });
+    // The file is opened again here: it may have been replaced by anything since it was found.
+    const opened = await openRegular(found.file);
+    if (!opened) return undefined;
+    const body = Readable.toWeb(opened.handle.createReadStream()) as ReadableStream<Uint8Array>;
+    return new Response(body, { headers: { 'content-type': type, 'content-length': String(opened.size) } });
   };
 }

@@ -2,11 +2,14 @@
  * The local dev server: Node's HTTP server around the fetch handler (the same request path as
  * Workers, Deno and Bun), with the folder as its origin (images only, never hidden names) and the
  * index page at `/`. Node's part is what only a local server needs: Host names it expects (no DNS
- * rebinding), one resize at a time with a bounded queue, and no work for clients that have gone.
+ * rebinding), one resize at a time with a bounded queue, no work for clients that have gone, and
+ * no client that stops reading holding anything: bodies are sent outside the queue, under a write
+ * timeout.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ResizerConfig } from '../../core/config.js';
 import { createFetchHandler, type FetchHandler, type FetchHandlerOptions } from '../fetch/handler.js';
 import { folderImages } from './folder-origin.js';
@@ -37,10 +40,21 @@ export function devHandler(options: ServeOptions): FetchHandler {
 /** Requests allowed to wait for the resizer; past it the server answers 503 with Retry-After. */
 export const MAX_QUEUED = 16;
 
+/**
+ * How long a response's socket may go without taking a byte before it is closed: a client that
+ * stops reading a 30 MB original would otherwise hold its socket and the file open forever.
+ */
+export const WRITE_TIMEOUT_MS = 15_000;
+
+/** The methods served; anything else is 405 before it reaches a Request (undici refuses TRACE). */
+const METHODS = ['GET', 'HEAD'];
+
 export interface StartOptions extends ServeOptions {
   port: number;
   host?: string;
   maxQueued?: number;
+  /** See WRITE_TIMEOUT_MS. */
+  writeTimeoutMs?: number;
   /** Told of each request once answered (`GET /a.jpg?width=5 200`), or dropped (`... dropped`). */
   onRequest?: (line: string) => void;
 }
@@ -48,6 +62,7 @@ export interface StartOptions extends ServeOptions {
 export function startServer(options: StartOptions): Promise<Server> {
   const host = options.host ?? '127.0.0.1';
   const maxQueued = options.maxQueued ?? MAX_QUEUED;
+  const writeTimeoutMs = options.writeTimeoutMs ?? WRITE_TIMEOUT_MS;
   const handler = devHandler(options);
   // Resizing is CPU-bound on one thread: requests run one at a time, so memory stays bounded and
   // each Server-Timing measures that request's work, not its neighbours'. Work whose client has
@@ -57,6 +72,12 @@ export function startServer(options: StartOptions): Promise<Server> {
   const server = createServer((req, res) => {
     if (!allowedHost(req.headers.host, host)) {
       res.writeHead(403, { 'content-type': 'text/plain' }).end('Forbidden: unexpected Host header\n');
+      return;
+    }
+    if (!METHODS.includes(req.method ?? '')) {
+      res
+        .writeHead(405, { 'content-type': 'text/plain', allow: METHODS.join(', ') })
+        .end('Method not allowed\n');
       return;
     }
     if (waiting >= maxQueued) {
@@ -78,8 +99,15 @@ export function startServer(options: StartOptions): Promise<Server> {
         options.onRequest?.(`${req.method} ${req.url} dropped`); // the client hung up while waiting
         return;
       }
-      await send(await handler(toRequest(req)), res);
-      options.onRequest?.(`${req.method} ${req.url} ${res.statusCode}`);
+      const response = await handler(toRequest(req));
+      // The turn ends with the work: the body goes out beside the next request's turn.
+      void send(response, res, writeTimeoutMs).then(
+        () => options.onRequest?.(`${req.method} ${req.url} ${res.statusCode}`),
+        (error: unknown) => {
+          console.error(`edge-resizer: ${error instanceof Error ? error.message : String(error)}`);
+          res.destroy();
+        },
+      );
     });
     queue = turn.catch(() => undefined);
     turn.catch((error: unknown) => {
@@ -122,11 +150,13 @@ function toRequest(req: IncomingMessage): Request {
   return new Request(`http://localhost${req.url ?? '/'}`, { method: req.method ?? 'GET', headers });
 }
 
-async function send(response: Response, res: ServerResponse): Promise<void> {
+async function send(response: Response, res: ServerResponse, writeTimeoutMs: number): Promise<void> {
   if (res.destroyed || !res.socket || res.socket.destroyed) {
     await response.body?.cancel(); // the client hung up while its image was made
     return;
   }
+  // Closing the socket ends the pipe below, which cancels the body (and closes its file).
+  res.setTimeout(writeTimeoutMs, () => res.destroy());
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {
     headers[name] = value;
@@ -136,10 +166,9 @@ async function send(response: Response, res: ServerResponse): Promise<void> {
     res.end();
     return;
   }
-  await new Promise<void>((resolve, reject) => {
-    Readable.fromWeb(response.body as import('node:stream/web').ReadableStream)
-      .on('error', reject)
-      .pipe(res);
-    res.on('finish', resolve).on('close', resolve);
+  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
+  // pipeline destroys the body when the socket closes (pipe would leave it, and its file, open).
+  await pipeline(body, res).catch((error: unknown) => {
+    if (!res.destroyed) throw error; // a client gone (or timed out) is no failure of ours
   });
 }
