@@ -1,7 +1,7 @@
 /**
  * An original's body read in two steps: its first bytes, for the header probe, then the rest only
- * for a request the header admitted. A refused original is streamed on from where the probe
- * stopped, so a refusal never holds more than the probe read, whatever the original's size.
+ * for a request the header admitted. A refused original is served from the other branch of a tee,
+ * so a refusal never holds more than the probe read, whatever the original's size.
  */
 import { ResizerError } from '../../core/errors.js';
 
