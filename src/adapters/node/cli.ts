@@ -171,8 +171,8 @@ function summary(result: Transformed): string {
  * writes what it is asked to.
  */
 function resizeConfig(file: string | undefined): ResizerConfig {
-  const { formats: _formats, signing: _signing, ...config } = configuration(file);
-  return resolveConfig({ ...config, formats: { webp: true, avif: true } });
+  // The file's whole configuration (the edge's fields with it) with the formats replaced.
+  return resolveConfig({ ...configuration(file), formats: { webp: true, avif: true } });
 }
 
 /**
