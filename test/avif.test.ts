@@ -167,5 +167,6 @@ test('the Lambda@Edge package without its AVIF files still serves JPEG: AVIF cos
   const avif = await handler(
     originResponseEvent({ uri: '/photo.jpg', querystring: 'width=200&format=avif' }),
   );
-  expect(avif.headers['x-resizer-passthrough']?.[0]?.value).toBe('codec-failure');
+  // A module file that cannot be read is codec-unavailable (transient), not a trapped codec.
+  expect(avif.headers['x-resizer-passthrough']?.[0]?.value).toBe('codec-unavailable');
 });

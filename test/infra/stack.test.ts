@@ -260,6 +260,12 @@ test('npm run deploy builds from its --config first: a bad file stops it before 
     EDGE_RESIZER_DIST: path.join(dir, 'dist'),
   };
   for (const name of Object.keys(env)) if (name.startsWith('AWS_')) delete env[name];
+  // Credentials are checked first (test/deploy.test.ts); these pass that check and reach no account.
+  Object.assign(env, {
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'example',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  });
   const failed = await promisify(execFile)(
     process.execPath,
     [

@@ -20,7 +20,8 @@ export interface LoadedConfig {
 
 /** `file` must exist when given; otherwise `edge-resizer.config.json` in `dir` is read if present. */
 export function loadConfig(file?: string, dir = process.cwd()): LoadedConfig {
-  const chosen = file ?? (existsSync(path.join(dir, CONFIG_FILE)) ? path.join(dir, CONFIG_FILE) : undefined);
+  const chosen =
+    file ?? (defaultFileExists(path.join(dir, CONFIG_FILE)) ? path.join(dir, CONFIG_FILE) : undefined);
   if (chosen === undefined) return { config: resolveEdgeConfig({}), file: undefined };
   let text: string;
   try {
@@ -42,5 +43,18 @@ export function loadConfig(file?: string, dir = process.cwd()): LoadedConfig {
     return { config: resolveEdgeConfig(overrides as never), file: chosen };
   } catch (error) {
     throw new ResizerError('invalid-config', `${chosen}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Whether the optional default file is there. Under Node's permission model a folder the process
+ * may not read throws ERR_ACCESS_DENIED even for existsSync: an optional file it cannot see is absent.
+ */
+function defaultFileExists(file: string): boolean {
+  try {
+    return existsSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_ACCESS_DENIED') return false;
+    throw error;
   }
 }
