@@ -211,8 +211,12 @@ test("the playground: each control changes the image, and the figures shown are 
 test('at 1,400 px the ?width=300 variants are in view with no sideways scrolling; originals fit, or show at natural size', async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(`${base}/`);
+  // The page fetches each image, then sets its src: an <img> with no src yet is already "complete".
   await page.waitForFunction(
-    () => [...document.querySelectorAll<HTMLImageElement>('.card img')].every((img) => img.complete),
+    () =>
+      [...document.querySelectorAll<HTMLImageElement>('.card img')].every(
+        (img) => img.getAttribute('src') && img.complete,
+      ),
     null,
     {
       timeout: 60_000,
