@@ -2,19 +2,11 @@
 // nested boxes, sizes that disagree with the data). Shared by the fuzz corpus (scripts/fuzz-lib.mjs,
 // the `avif-hostile` family) and test/hostile-avif.test.ts, which measures each one.
 
+import { concat } from './bytes.mjs';
+
 const u16 = (value) => Uint8Array.of(value >> 8, value & 255);
 const u32 = (value) => Uint8Array.of(value >>> 24, (value >> 16) & 255, (value >> 8) & 255, value & 255);
 const text = (value) => new TextEncoder().encode(value);
-
-function concat(parts) {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 export function box(type, ...payload) {
   const body = concat(payload);

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { avifHostile } from './avif-hostile.mjs';
+import { concat } from './bytes.mjs';
 import { gifHostile, pngHostile } from './hostile-images.mjs';
 
 /** A seeded xorshift32 generator: the same seed gives the same cases. */
@@ -130,16 +131,6 @@ function segmentsOf(b) {
   return []; // GIF: the byte-level mutators only
 }
 
-function concat(...parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** Recomputes a PNG chunk's CRC so the mutation reaches the decoder rather than its CRC check. */
 function fixPngCrc(b, start) {
   const length = ((b[start] << 24) | (b[start + 1] << 16) | (b[start + 2] << 8) | b[start + 3]) >>> 0;
@@ -170,7 +161,7 @@ export const MUTATORS = {
   insert(b, r) {
     const at = r.int(b.length);
     const junk = Uint8Array.from({ length: 1 + r.int(64) }, () => r.int(256));
-    return concat(b.subarray(0, at), junk, b.subarray(at));
+    return concat([b.subarray(0, at), junk, b.subarray(at)]);
   },
   header(b, r) {
     const out = b.slice();
@@ -210,19 +201,19 @@ export const MUTATORS = {
     const segments = segmentsOf(b);
     if (!segments.length) return b.slice();
     const s = r.pick(segments);
-    return concat(b.subarray(0, s.end), b.subarray(s.start, s.end), b.subarray(s.end));
+    return concat([b.subarray(0, s.end), b.subarray(s.start, s.end), b.subarray(s.end)]);
   },
   reorder(b, r) {
     const segments = segmentsOf(b);
     if (segments.length < 2) return b.slice();
     const i = r.int(segments.length - 1);
     const [x, y] = [segments[i], segments[i + 1]];
-    return concat(
+    return concat([
       b.subarray(0, x.start),
       b.subarray(y.start, y.end),
       b.subarray(x.start, x.end),
       b.subarray(y.end),
-    );
+    ]);
   },
   // Huge counts, nested boxes and sizes disagreeing with data (scripts/avif-hostile.mjs).
   'avif-hostile': avifHostile,

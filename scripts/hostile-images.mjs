@@ -3,18 +3,9 @@
 // memory bound, and the fuzz corpus (scripts/fuzz-lib.mjs: the png-hostile and gif-hostile
 // families), which draws sizes and counts at random.
 import { crc32, deflateSync } from 'node:zlib';
+import { concat } from './bytes.mjs';
 
 const text = (s) => Uint8Array.from(s, (c) => c.charCodeAt(0));
-
-function concat(parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 // --- PNG ---------------------------------------------------------------------------------------
 
