@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { workerdConfig } from '../scripts/workerd-config.mjs';
 import ACCEPT from './fixtures/accept-headers.json' with { type: 'json' };
+import { untilAnswering } from './helpers/answering.js';
 import { makeCorpus } from './helpers/corpus.js';
 
 // One request path, proven in the runtimes users deploy to: the built fetch handler
@@ -110,16 +111,7 @@ async function startWorkerd(name: string): Promise<Runtime> {
   });
   // workerd prints nothing when it listens: poll until it answers.
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    if (
-      await fetch(`${base}/`).then(
-        () => true,
-        () => false,
-      )
-    )
-      break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await untilAnswering(base);
   return { name, base, child };
 }
 

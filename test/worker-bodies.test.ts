@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { workerdConfig } from '../scripts/workerd-config.mjs';
+import { untilAnswering } from './helpers/answering.js';
 import { jpegBomb, pngBomb } from './helpers/bombs.js';
 
 // The built Worker (dist/workers) under workerd, given 31 MiB hostile originals from an origin on
@@ -57,16 +58,7 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'config.capnp'), workerdConfig({ dir, port, origin: originUrl }));
   const child = spawn(path.resolve(WORKERD), ['serve', path.join(dir, 'config.capnp')], { stdio: 'ignore' });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    if (
-      await fetch(`${base}/`).then(
-        () => true,
-        () => false,
-      )
-    )
-      break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await untilAnswering(base);
   worker = { child, base };
 }, 60_000);
 
